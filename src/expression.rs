@@ -1,0 +1,445 @@
+//! The expression compiler: emotion + intensity (a level or a VAD point) -> 52 weights.
+//!
+//! # Expressive mode (the default)
+//!
+//! The VAD point only chooses the intensity *within* the emotion's own authored presets; it never
+//! blends across emotions. With the emotion's authored levels k (anchors `a_k`, presets `P_k`):
+//!
+//! ```text
+//! phi_k(p) = exp(-|p - a_k|^2 / (2 sigma^2)),   w_k(p) = phi_k(p) / sum_j phi_j(p),   sigma = 0.35
+//! out(p)   = clamp(sum_k w_k(p) Q_k, 0, 1)
+//! ```
+//!
+//! **Exact at the anchors.** With `Q_k = P_k` the output at an anchor would still carry some of the
+//! neighbouring levels (adjacent anchors overlap: at 0.4 apart a neighbour keeps a third of the
+//! weight). So `Q` is chosen so that the interpolant passes through every authored preset: with
+//! `W[i][j] = w_j(a_i)`, `Q = W^-1 P` (solved once per call, at most 3x3). Then `out(a_k) = P_k` up
+//! to floating-point rounding, a channel that is zero in all of an emotion's presets stays exactly
+//! zero everywhere, and between anchors the output is the same smooth normalised-RBF blend.
+//!
+//! A level (continuous in [1, 5]) is first mapped to a VAD point along the emotion's level anchors
+//! (piecewise linear), so integer authored levels give their presets exactly.
+//!
+//! # Other modes (never the default)
+//!
+//! - `archetype`: normalised RBF over every preset of every emotion, the target's family boosted.
+//! - `parametric`: closed-form rules from the rectified VAD components (`data/compiler.json`).
+//! - `overlay-e`: expressive, then for emotions of the listed families (joy and surprise) the
+//!   valence-carrying mouth channels are mixed with the parametric value.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use crate::channels::{ChannelTable, Weights, CHANNEL_COUNT};
+use crate::emotion::{Emotion, EmotionTaxonomy, Vad};
+use crate::error::{FaceError, Result};
+use crate::json;
+use crate::presets::PresetLibrary;
+
+/// Which compile rule to use. `Expressive` is the default everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompileMode {
+    #[default]
+    Expressive,
+    Archetype,
+    Parametric,
+    OverlayE,
+}
+
+impl CompileMode {
+    pub const ALL: [CompileMode; 4] = [
+        CompileMode::Expressive,
+        CompileMode::Archetype,
+        CompileMode::Parametric,
+        CompileMode::OverlayE,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CompileMode::Expressive => "expressive",
+            CompileMode::Archetype => "archetype",
+            CompileMode::Parametric => "parametric",
+            CompileMode::OverlayE => "overlay-e",
+        }
+    }
+}
+
+impl fmt::Display for CompileMode {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CompileMode {
+    type Err = FaceError;
+    fn from_str(s: &str) -> Result<Self> {
+        CompileMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| FaceError::UnknownMode(s.to_string()))
+    }
+}
+
+/// How strongly to express an emotion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Intensity {
+    /// A level in [1, 5]; fractional levels lie between the level anchors.
+    Level(f32),
+    /// A point in VAD space, each component in [-1, 1].
+    Vad(Vad),
+}
+
+impl Intensity {
+    /// The VAD point this intensity stands for, validated, for `emotion`.
+    pub fn resolve(&self, emotion: &Emotion) -> Result<Vad> {
+        match *self {
+            Intensity::Level(level) => emotion.vad_at_level(level),
+            Intensity::Vad(p) => Vad::new(p.valence, p.arousal, p.dominance),
+        }
+    }
+}
+
+/// Rectified VAD terms of a parametric rule, in coefficient order after the bias.
+const TERMS: [&str; 6] = ["v+", "v-", "a+", "a-", "d+", "d-"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamsDocument {
+    schema: String,
+    version: u32,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: String,
+    sigma: f64,
+    archetype: ArchetypeDocument,
+    parametric: Vec<RuleDocument>,
+    overlay_e: OverlayDocument,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArchetypeDocument {
+    family_boost: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDocument {
+    channels: Vec<String>,
+    #[serde(default)]
+    bias: f64,
+    terms: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverlayDocument {
+    families: Vec<String>,
+    channels: Vec<String>,
+    mix: f64,
+}
+
+/// Parameters of the compile modes, read from `data/compiler.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompilerParams {
+    /// RBF width in VAD units (0.35).
+    pub sigma: f64,
+    /// Kernel multiplier for presets of the target's family in archetype mode.
+    pub family_boost: f64,
+    /// Per channel: bias, then one coefficient per rectified term (see `TERMS`).
+    parametric: [[f64; 7]; CHANNEL_COUNT],
+    overlay_families: Vec<String>,
+    overlay_channels: Vec<usize>,
+    overlay_mix: f64,
+}
+
+const PARAMS_SCHEMA: &str = "animasync-face/compiler";
+const PARAMS_VERSION: u32 = 1;
+
+impl CompilerParams {
+    pub fn builtin() -> &'static CompilerParams {
+        static PARAMS: OnceLock<CompilerParams> = OnceLock::new();
+        PARAMS.get_or_init(|| {
+            CompilerParams::from_json(include_str!("../data/compiler.json"))
+                .expect("data/compiler.json is valid (checked by the tests)")
+        })
+    }
+
+    pub fn from_json(text: &str) -> Result<Self> {
+        const DOC: &str = "compiler";
+        let doc: ParamsDocument = json::parse(DOC, text)?;
+        if doc.schema != PARAMS_SCHEMA || doc.version != PARAMS_VERSION {
+            return Err(FaceError::Schema {
+                document: DOC.into(),
+                expected: PARAMS_SCHEMA.into(),
+                expected_version: PARAMS_VERSION,
+                found: doc.schema,
+                found_version: doc.version,
+            });
+        }
+        let invalid = |place: &str, message: String| FaceError::InvalidData {
+            place: place.to_string(),
+            message,
+        };
+        if !(doc.sigma.is_finite() && doc.sigma > 0.0) {
+            return Err(invalid("sigma", "must be a positive number".into()));
+        }
+        let boost = doc.archetype.family_boost;
+        if !(boost.is_finite() && boost >= 1.0) {
+            return Err(invalid(
+                "archetype.family_boost",
+                "must be a number >= 1".into(),
+            ));
+        }
+        let channels = ChannelTable::builtin();
+        let mut parametric = [[0.0; 7]; CHANNEL_COUNT];
+        let mut ruled = [false; CHANNEL_COUNT];
+        for (r, rule) in doc.parametric.iter().enumerate() {
+            let place = format!("parametric[{r}]");
+            let mut coefficients = [0.0; 7];
+            coefficients[0] = rule.bias;
+            for (term, &value) in &rule.terms {
+                let t = TERMS.iter().position(|t| t == term).ok_or_else(|| {
+                    invalid(
+                        &place,
+                        format!("unknown term \"{term}\" (expected one of {TERMS:?})"),
+                    )
+                })?;
+                coefficients[t + 1] = value;
+            }
+            if coefficients.iter().any(|c| !c.is_finite() || c.abs() > 4.0) {
+                return Err(invalid(
+                    &place,
+                    "coefficients must be numbers in [-4, 4]".into(),
+                ));
+            }
+            for (i, name) in rule.channels.iter().enumerate() {
+                let c = channels.require(&format!("{place}.channels[{i}]"), name)?;
+                if std::mem::replace(&mut ruled[c], true) {
+                    return Err(FaceError::DuplicateKey {
+                        place: "parametric".into(),
+                        key: name.clone(),
+                    });
+                }
+                parametric[c] = coefficients;
+            }
+        }
+        let taxonomy = EmotionTaxonomy::builtin();
+        for (i, family) in doc.overlay_e.families.iter().enumerate() {
+            let e = taxonomy.require(&format!("overlay_e.families[{i}]"), family)?;
+            if !e.is_base() {
+                return Err(invalid(
+                    &format!("overlay_e.families[{i}]"),
+                    format!("\"{family}\" is not a base emotion"),
+                ));
+            }
+        }
+        let overlay_channels = doc
+            .overlay_e
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, n)| channels.require(&format!("overlay_e.channels[{i}]"), n))
+            .collect::<Result<Vec<_>>>()?;
+        if !(0.0..=1.0).contains(&doc.overlay_e.mix) {
+            return Err(invalid(
+                "overlay_e.mix",
+                "must be a number in [0, 1]".into(),
+            ));
+        }
+        Ok(CompilerParams {
+            sigma: doc.sigma,
+            family_boost: boost,
+            parametric,
+            overlay_families: doc.overlay_e.families,
+            overlay_channels,
+            overlay_mix: doc.overlay_e.mix,
+        })
+    }
+}
+
+/// Compiles emotions against one preset library.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpressionCompiler<'a> {
+    library: &'a PresetLibrary,
+    params: &'a CompilerParams,
+}
+
+impl<'a> ExpressionCompiler<'a> {
+    /// A compiler over `library` with the built-in parameters.
+    pub fn new(library: &'a PresetLibrary) -> Self {
+        Self::with_params(library, CompilerParams::builtin())
+    }
+
+    pub fn with_params(library: &'a PresetLibrary, params: &'a CompilerParams) -> Self {
+        ExpressionCompiler { library, params }
+    }
+
+    /// The 52 weights of `emotion` at `intensity`, every one finite and in [0, 1].
+    pub fn compile(
+        &self,
+        emotion: &str,
+        intensity: Intensity,
+        mode: CompileMode,
+    ) -> Result<Weights> {
+        let taxonomy = EmotionTaxonomy::builtin();
+        let target = taxonomy.require("compile", emotion)?;
+        let index = taxonomy.index_of(emotion).unwrap_or_default();
+        let p = intensity.resolve(target)?;
+        match mode {
+            CompileMode::Expressive => self.expressive(index, p),
+            CompileMode::Archetype => self.archetype(target, p),
+            CompileMode::Parametric => Ok(self.parametric(p)),
+            CompileMode::OverlayE => {
+                let mut out = self.expressive(index, p)?;
+                if self.params.overlay_families.contains(&target.family) {
+                    let overlay = self.parametric(p);
+                    let mix = self.params.overlay_mix as f32;
+                    for &c in &self.params.overlay_channels {
+                        out[c] = ((1.0 - mix) * out[c] + mix * overlay[c]).clamp(0.0, 1.0);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Normalised Gaussian weights of `anchors` at `p` (shifted by the nearest distance first, so
+    /// far points never underflow to 0/0).
+    fn rbf_weights(&self, p: &Vad, anchors: &[Vad], gains: impl Fn(usize) -> f64) -> Vec<f64> {
+        let two_sigma_sq = 2.0 * self.params.sigma * self.params.sigma;
+        let d: Vec<f64> = anchors.iter().map(|a| p.distance_sq(a)).collect();
+        let nearest = d.iter().copied().fold(f64::INFINITY, f64::min);
+        let phi: Vec<f64> = d
+            .iter()
+            .enumerate()
+            .map(|(k, dk)| gains(k) * (-(dk - nearest) / two_sigma_sq).exp())
+            .collect();
+        let total: f64 = phi.iter().sum();
+        phi.iter().map(|x| x / total).collect()
+    }
+
+    fn expressive(&self, emotion: usize, p: Vad) -> Result<Weights> {
+        let taxonomy = EmotionTaxonomy::builtin();
+        let target = &taxonomy.emotions()[emotion];
+        let authored: Vec<(u8, &Weights)> = self.library.levels_of(emotion).collect();
+        if authored.is_empty() {
+            return Err(FaceError::NoPresets(target.id.clone()));
+        }
+        let anchors: Vec<Vad> = authored
+            .iter()
+            .map(|(level, _)| target.vad[usize::from(*level) - 1])
+            .collect();
+        let n = anchors.len();
+        // W[i][j] = w_j(a_i); solve W Q = P so the interpolant is exact at every anchor.
+        let mut system: Vec<Vec<f64>> = anchors
+            .iter()
+            .map(|a| self.rbf_weights(a, &anchors, |_| 1.0))
+            .collect();
+        let mut q: Vec<[f64; CHANNEL_COUNT]> = authored
+            .iter()
+            .map(|(_, preset)| preset.map(f64::from))
+            .collect();
+        solve_in_place(&mut system, &mut q).ok_or_else(|| FaceError::InvalidData {
+            place: format!("emotions.{}", target.id),
+            message: "the level anchors are too close to tell apart".into(),
+        })?;
+        let w = self.rbf_weights(&p, &anchors, |_| 1.0);
+        let mut out = [0.0f32; CHANNEL_COUNT];
+        for (c, o) in out.iter_mut().enumerate() {
+            let value: f64 = (0..n).map(|k| w[k] * q[k][c]).sum();
+            *o = (value as f32).clamp(0.0, 1.0);
+        }
+        Ok(out)
+    }
+
+    fn archetype(&self, target: &Emotion, p: Vad) -> Result<Weights> {
+        let emotions = EmotionTaxonomy::builtin().emotions();
+        let entries: Vec<(usize, u8, &Weights)> = self.library.iter().collect();
+        if entries.is_empty() {
+            return Err(FaceError::NoPresets(target.id.clone()));
+        }
+        let anchors: Vec<Vad> = entries
+            .iter()
+            .map(|&(e, level, _)| emotions[e].vad[usize::from(level) - 1])
+            .collect();
+        let w = self.rbf_weights(&p, &anchors, |k| {
+            if emotions[entries[k].0].family == target.family {
+                self.params.family_boost
+            } else {
+                1.0
+            }
+        });
+        let mut out = [0.0f32; CHANNEL_COUNT];
+        for (c, o) in out.iter_mut().enumerate() {
+            let value: f64 = entries
+                .iter()
+                .zip(&w)
+                .map(|((_, _, preset), wk)| wk * f64::from(preset[c]))
+                .sum();
+            *o = (value as f32).clamp(0.0, 1.0);
+        }
+        Ok(out)
+    }
+
+    fn parametric(&self, p: Vad) -> Weights {
+        let rect = |x: f32| [f64::from(x.max(0.0)), f64::from((-x).max(0.0))];
+        let [vp, vn] = rect(p.valence);
+        let [ap, an] = rect(p.arousal);
+        let [dp, dn] = rect(p.dominance);
+        let features = [1.0, vp, vn, ap, an, dp, dn];
+        let mut out = [0.0f32; CHANNEL_COUNT];
+        for (o, coefficients) in out.iter_mut().zip(&self.params.parametric) {
+            let value: f64 = coefficients.iter().zip(features).map(|(c, f)| c * f).sum();
+            *o = (value as f32).clamp(0.0, 1.0);
+        }
+        out
+    }
+}
+
+/// Solves `a x = b` for the columns of `b` by Gaussian elimination with partial pivoting, in
+/// place (`b` becomes `x`). `None` if `a` is (numerically) singular. `a` is at most 3x3 here.
+fn solve_in_place(a: &mut [Vec<f64>], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<()> {
+    let n = a.len();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in 0..n {
+            if row == col {
+                continue;
+            }
+            let factor = a[row][col] / a[col][col];
+            if factor == 0.0 {
+                continue;
+            }
+            for k in col..n {
+                a[row][k] -= factor * a[col][k];
+            }
+            let (pivot_row, target_row) = if row < col {
+                let (lo, hi) = b.split_at_mut(col);
+                (&hi[0], &mut lo[row])
+            } else {
+                let (lo, hi) = b.split_at_mut(row);
+                (&lo[col], &mut hi[0])
+            };
+            for (t, p) in target_row.iter_mut().zip(pivot_row.iter()) {
+                *t -= factor * p;
+            }
+        }
+    }
+    // `a` is now diagonal.
+    for (i, x) in b.iter_mut().enumerate() {
+        let d = a[i][i];
+        for v in x.iter_mut() {
+            *v /= d;
+        }
+    }
+    Some(())
+}

@@ -1,0 +1,28 @@
+//! animasync-face: speech audio + emotion -> 52 ARKit blendshape weights at 30 fps.
+//!
+//! The core is pure Rust and knows nothing of JavaScript; `bindings` (wasm32 only) is the one
+//! module that holds every `#[wasm_bindgen]`. The pipeline reads in module order:
+//!
+//! - [`channels`]: the 52 channels, their display groups and run-time classes (data).
+//! - [`emotion`]: the 16 emotions, their families and VAD anchors per level (data).
+//! - [`presets`]: the authored preset library and its JSON format.
+//! - [`expression`]: emotion + intensity -> 52 weights.
+//! - [`model`]: ONNX models run by tract (the audio runtime's model runner).
+
+pub mod channels;
+pub mod emotion;
+pub mod error;
+pub mod expression;
+mod json;
+pub mod model;
+pub mod presets;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+pub use channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_COUNT};
+pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
+pub use error::{FaceError, Result};
+pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
+pub use model::OnnxModel;
+pub use presets::{PresetLibrary, AUTHORED_LEVELS};
