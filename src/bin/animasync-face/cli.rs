@@ -1,6 +1,3 @@
-//! The native command-line tool: the same core as the WebAssembly package, for scripts, offline
-//! rendering and benchmarks. Errors print one line on stderr and exit with code 2.
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -106,7 +103,7 @@ fn run(cli: Cli) -> Result<String, String> {
     }
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
