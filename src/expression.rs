@@ -299,7 +299,7 @@ impl<'a> ExpressionCompiler<'a> {
                     let overlay = self.parametric(p);
                     let mix = self.params.overlay_mix as f32;
                     for &c in &self.params.overlay_channels {
-                        out[c] = ((1.0 - mix) * out[c] + mix * overlay[c]).clamp(0.0, 1.0);
+                        out[c] = unit(f64::from((1.0 - mix) * out[c] + mix * overlay[c]));
                     }
                 }
                 Ok(out)
@@ -351,7 +351,7 @@ impl<'a> ExpressionCompiler<'a> {
         let mut out = [0.0f32; CHANNEL_COUNT];
         for (c, o) in out.iter_mut().enumerate() {
             let value: f64 = (0..n).map(|k| w[k] * q[k][c]).sum();
-            *o = (value as f32).clamp(0.0, 1.0);
+            *o = unit(value);
         }
         Ok(out)
     }
@@ -380,7 +380,7 @@ impl<'a> ExpressionCompiler<'a> {
                 .zip(&w)
                 .map(|((_, _, preset), wk)| wk * f64::from(preset[c]))
                 .sum();
-            *o = (value as f32).clamp(0.0, 1.0);
+            *o = unit(value);
         }
         Ok(out)
     }
@@ -394,13 +394,23 @@ impl<'a> ExpressionCompiler<'a> {
         let mut out = [0.0f32; CHANNEL_COUNT];
         for (o, coefficients) in out.iter_mut().zip(&self.params.parametric) {
             let value: f64 = coefficients.iter().zip(features).map(|(c, f)| c * f).sum();
-            *o = (value as f32).clamp(0.0, 1.0);
+            *o = unit(value);
         }
         out
     }
 }
 
-/// Solves `a x = b` for the columns of `b` by Gaussian elimination with partial pivoting, in
+/// Clamps to [0, 1] as f32, writing -0.0 as 0.0 (it would print as "-0.0" in JSON).
+fn unit(x: f64) -> f32 {
+    let v = (x as f32).clamp(0.0, 1.0);
+    if v == 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// Solves `a x = b` for the columns of `b` by Gauss-Jordan elimination with partial pivoting, in
 /// place (`b` becomes `x`). `None` if `a` is (numerically) singular. `a` is at most 3x3 here.
 fn solve_in_place(a: &mut [Vec<f64>], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<()> {
     let n = a.len();
@@ -411,26 +421,15 @@ fn solve_in_place(a: &mut [Vec<f64>], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in 0..n {
-            if row == col {
-                continue;
+        let (a_pivot, b_pivot) = (a[col].clone(), b[col]);
+        for row in (0..n).filter(|&r| r != col) {
+            let factor = a[row][col] / a_pivot[col];
+            for (x, p) in a[row].iter_mut().zip(&a_pivot) {
+                *x -= factor * p;
             }
-            let factor = a[row][col] / a[col][col];
-            if factor == 0.0 {
-                continue;
-            }
-            for k in col..n {
-                a[row][k] -= factor * a[col][k];
-            }
-            let (pivot_row, target_row) = if row < col {
-                let (lo, hi) = b.split_at_mut(col);
-                (&hi[0], &mut lo[row])
-            } else {
-                let (lo, hi) = b.split_at_mut(row);
-                (&lo[col], &mut hi[0])
-            };
-            for (t, p) in target_row.iter_mut().zip(pivot_row.iter()) {
-                *t -= factor * p;
+            // A zero right-hand side stays exactly zero: unused channels never leak.
+            for (x, p) in b[row].iter_mut().zip(&b_pivot) {
+                *x -= factor * p;
             }
         }
     }

@@ -60,7 +60,16 @@ fn channel_table_is_the_52_arkit_channels_in_alphabetical_order() {
     let table = ChannelTable::builtin();
     assert_eq!(table.len(), CHANNEL_COUNT);
     let names: Vec<&str> = table.names().collect();
-    assert_eq!(names[0..5], ["browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight"]);
+    assert_eq!(
+        names[0..5],
+        [
+            "browDownLeft",
+            "browDownRight",
+            "browInnerUp",
+            "browOuterUpLeft",
+            "browOuterUpRight"
+        ]
+    );
     assert_eq!(names[51], "tongueOut");
     let mut sorted = names.clone();
     sorted.sort();
@@ -76,13 +85,31 @@ fn channel_table_is_the_52_arkit_channels_in_alphabetical_order() {
 fn channel_classes_follow_the_spec() {
     let table = ChannelTable::builtin();
     let class = |n: &str| table.class(channel(n));
-    for n in ["browInnerUp", "eyeBlinkLeft", "eyeLookUpRight", "cheekSquintLeft", "noseSneerRight"] {
+    for n in [
+        "browInnerUp",
+        "eyeBlinkLeft",
+        "eyeLookUpRight",
+        "cheekSquintLeft",
+        "noseSneerRight",
+    ] {
         assert_eq!(class(n), ChannelClass::Expression, "{n}");
     }
-    for n in ["jawOpen", "mouthFunnel", "mouthPucker", "mouthClose", "tongueOut"] {
+    for n in [
+        "jawOpen",
+        "mouthFunnel",
+        "mouthPucker",
+        "mouthClose",
+        "tongueOut",
+    ] {
         assert_eq!(class(n), ChannelClass::Lipsync, "{n}");
     }
-    for n in ["mouthSmileLeft", "mouthFrownRight", "mouthStretchLeft", "mouthDimpleRight", "mouthPressLeft"] {
+    for n in [
+        "mouthSmileLeft",
+        "mouthFrownRight",
+        "mouthStretchLeft",
+        "mouthDimpleRight",
+        "mouthPressLeft",
+    ] {
         assert_eq!(class(n), ChannelClass::Shared, "{n}");
     }
 }
@@ -92,7 +119,11 @@ fn taxonomy_has_5_base_and_11_sub_emotions() {
     let taxonomy = EmotionTaxonomy::builtin();
     let emotions = taxonomy.emotions();
     assert_eq!(emotions.len(), 16);
-    let base: Vec<&str> = emotions.iter().filter(|e| e.is_base()).map(|e| e.id.as_str()).collect();
+    let base: Vec<&str> = emotions
+        .iter()
+        .filter(|e| e.is_base())
+        .map(|e| e.id.as_str())
+        .collect();
     assert_eq!(base, ["neutral", "joy", "sadness", "anger", "surprise"]);
     for e in emotions {
         assert!(taxonomy.get(&e.family).unwrap().is_base(), "{}", e.id);
@@ -118,7 +149,12 @@ fn builtin_faces_are_distinct() {
     for a in 0..emotions.len() {
         for b in a + 1..emotions.len() {
             let d = max_abs_diff(lib.get(a, 5).unwrap(), lib.get(b, 5).unwrap());
-            assert!(d >= 0.15, "{} and {} differ by only {d}", emotions[a].id, emotions[b].id);
+            assert!(
+                d >= 0.15,
+                "{} and {} differ by only {d}",
+                emotions[a].id,
+                emotions[b].id
+            );
         }
     }
 }
@@ -130,10 +166,26 @@ fn at_each_authored_anchor_the_output_is_that_preset() {
     let taxonomy = EmotionTaxonomy::builtin();
     for (e, emotion) in taxonomy.emotions().iter().enumerate() {
         for (level, preset) in builtin().levels_of(e) {
-            let by_level = compile(&emotion.id, Intensity::Level(f32::from(level)), CompileMode::Expressive);
-            let by_vad = compile(&emotion.id, Intensity::Vad(emotion.anchor(level).unwrap()), CompileMode::Expressive);
-            assert!(max_abs_diff(&by_level, preset) <= ANCHOR_TOLERANCE, "{} L{level} by level", emotion.id);
-            assert!(max_abs_diff(&by_vad, preset) <= ANCHOR_TOLERANCE, "{} L{level} by VAD", emotion.id);
+            let by_level = compile(
+                &emotion.id,
+                Intensity::Level(f32::from(level)),
+                CompileMode::Expressive,
+            );
+            let by_vad = compile(
+                &emotion.id,
+                Intensity::Vad(emotion.anchor(level).unwrap()),
+                CompileMode::Expressive,
+            );
+            assert!(
+                max_abs_diff(&by_level, preset) <= ANCHOR_TOLERANCE,
+                "{} L{level} by level",
+                emotion.id
+            );
+            assert!(
+                max_abs_diff(&by_vad, preset) <= ANCHOR_TOLERANCE,
+                "{} L{level} by VAD",
+                emotion.id
+            );
         }
     }
 }
@@ -156,7 +208,11 @@ fn signature_channels_grow_monotonically_from_l1_to_l5() {
                 );
             }
             let growth = frames.last().unwrap()[c] - frames[0][c];
-            assert!(growth >= 0.1, "{} {name} grows by only {growth}", emotion.id);
+            assert!(
+                growth >= 0.1,
+                "{} {name} grows by only {growth}",
+                emotion.id
+            );
         }
     }
 }
@@ -168,7 +224,9 @@ fn expressive_output_only_uses_channels_of_the_emotions_own_presets() {
         let used: Vec<bool> = (0..CHANNEL_COUNT)
             .map(|c| builtin().levels_of(e).any(|(_, p)| p[c] != 0.0))
             .collect();
-        let intensities = levels().map(Intensity::Level).chain(grid.iter().copied().map(Intensity::Vad));
+        let intensities = levels()
+            .map(Intensity::Level)
+            .chain(grid.iter().copied().map(Intensity::Vad));
         for intensity in intensities {
             let out = compile(&emotion.id, intensity, CompileMode::Expressive);
             for c in 0..CHANNEL_COUNT {
@@ -185,10 +243,16 @@ fn every_mode_stays_finite_and_in_unit_range() {
     let grid = vad_grid();
     for emotion in EmotionTaxonomy::builtin().emotions() {
         for mode in CompileMode::ALL {
-            let intensities = (0..=16).map(|i| Intensity::Level(1.0 + i as f32 * 0.25)).chain(grid.iter().copied().map(Intensity::Vad));
+            let intensities = (0..=16)
+                .map(|i| Intensity::Level(1.0 + i as f32 * 0.25))
+                .chain(grid.iter().copied().map(Intensity::Vad));
             for intensity in intensities {
                 for w in compile(&emotion.id, intensity, mode) {
-                    assert!(w.is_finite() && (0.0..=1.0).contains(&w), "{} {mode} {intensity:?}: {w}", emotion.id);
+                    assert!(
+                        w.is_finite() && (0.0..=1.0).contains(&w),
+                        "{} {mode} {intensity:?}: {w}",
+                        emotion.id
+                    );
                 }
             }
         }
@@ -200,7 +264,9 @@ fn compile_is_deterministic() {
     for mode in CompileMode::ALL {
         let intensity = Intensity::Vad(Vad::new(0.3, -0.2, 0.6).unwrap());
         let a = compile("amusement", intensity, mode);
-        let b = ExpressionCompiler::new(&builtin().clone()).compile("amusement", intensity, mode).unwrap();
+        let b = ExpressionCompiler::new(&builtin().clone())
+            .compile("amusement", intensity, mode)
+            .unwrap();
         assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits), "{mode}");
     }
 }
@@ -209,7 +275,8 @@ fn compile_is_deterministic() {
 fn golden_outputs_match_on_every_target() {
     // tests/golden/compile.json was written by the native CLI; the same numbers must come out of
     // the WebAssembly build under Node and in the browser.
-    let golden: serde_json::Value = serde_json::from_str(include_str!("golden/compile.json")).unwrap();
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("golden/compile.json")).unwrap();
     let cases = golden["cases"].as_array().unwrap();
     assert!(cases.len() >= 8);
     for case in cases {
@@ -218,12 +285,22 @@ fn golden_outputs_match_on_every_target() {
         let intensity = match (case.get("level"), case.get("vad")) {
             (Some(l), _) => Intensity::Level(l.as_f64().unwrap() as f32),
             (_, Some(v)) => {
-                let v: Vec<f32> = v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+                let v: Vec<f32> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+                    .collect();
                 Intensity::Vad(Vad::new(v[0], v[1], v[2]).unwrap())
             }
             _ => unreachable!(),
         };
-        let expected: Vec<f32> = case["weights"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        let expected: Vec<f32> = case["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
         let out = compile(emotion, intensity, mode);
         assert!(max_abs_diff(&out, &expected) <= 1e-5, "{case}");
     }
@@ -234,26 +311,49 @@ fn modes_differ_in_the_documented_ways() {
     let joy = Intensity::Vad(Vad::new(0.6, 0.5, 0.2).unwrap());
     let expressive = compile("joy", joy, CompileMode::Expressive);
     let overlay = compile("joy", joy, CompileMode::OverlayE);
-    let mask = ["mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight"];
+    let mask = [
+        "mouthSmileLeft",
+        "mouthSmileRight",
+        "mouthStretchLeft",
+        "mouthStretchRight",
+        "mouthDimpleLeft",
+        "mouthDimpleRight",
+        "mouthFrownLeft",
+        "mouthFrownRight",
+    ];
     for c in 0..CHANNEL_COUNT {
         let name = ChannelTable::builtin().channels()[c].name.as_str();
         if !mask.contains(&name) {
             assert_eq!(overlay[c], expressive[c], "overlay-e changed {name}");
         }
     }
-    assert!(max_abs_diff(&overlay, &expressive) > 0.01, "overlay-e must change the joy mouth");
+    assert!(
+        max_abs_diff(&overlay, &expressive) > 0.01,
+        "overlay-e must change the joy mouth"
+    );
     // Overlay E only applies to the listed families.
     let sad = Intensity::Level(3.0);
-    assert_eq!(compile("sadness", sad, CompileMode::OverlayE), compile("sadness", sad, CompileMode::Expressive));
+    assert_eq!(
+        compile("sadness", sad, CompileMode::OverlayE),
+        compile("sadness", sad, CompileMode::Expressive)
+    );
     // Parametric reads the VAD point alone: the emotion label does not matter.
     let p = Intensity::Vad(Vad::new(-0.7, 0.8, 0.7).unwrap());
-    assert_eq!(compile("anger", p, CompileMode::Parametric), compile("joy", p, CompileMode::Parametric));
+    assert_eq!(
+        compile("anger", p, CompileMode::Parametric),
+        compile("joy", p, CompileMode::Parametric)
+    );
     let angry = compile("anger", p, CompileMode::Parametric);
     assert!(angry[channel("browDownLeft")] > 0.4 && angry[channel("mouthSmileLeft")] == 0.0);
     // Archetype blends across presets, boosting the family: fear's archetype face keeps wide eyes.
     let fear = compile("fear", Intensity::Level(5.0), CompileMode::Archetype);
     assert!(fear[channel("eyeWideLeft")] > 0.3);
-    assert!(max_abs_diff(&fear, &compile("fear", Intensity::Level(5.0), CompileMode::Expressive)) > 0.01);
+    assert!(
+        max_abs_diff(
+            &fear,
+            &compile("fear", Intensity::Level(5.0), CompileMode::Expressive)
+        ) > 0.01
+    );
 }
 
 // ---------------------------------------------------------------- bad input
@@ -261,11 +361,21 @@ fn modes_differ_in_the_documented_ways() {
 #[test]
 fn bad_intensities_are_rejected_with_their_reason() {
     let c = ExpressionCompiler::new(builtin());
-    let err = |intensity, emotion: &str| c.compile(emotion, intensity, CompileMode::Expressive).unwrap_err().to_string();
+    let err = |intensity, emotion: &str| {
+        c.compile(emotion, intensity, CompileMode::Expressive)
+            .unwrap_err()
+            .to_string()
+    };
     assert!(err(Intensity::Level(0.5), "joy").contains("level 0.5 is not a number in [1, 5]"));
     assert!(err(Intensity::Level(5.5), "joy").contains("[1, 5]"));
     assert!(err(Intensity::Level(f32::NAN), "joy").contains("level NaN"));
-    let vad = |v, a, d| Intensity::Vad(Vad { valence: v, arousal: a, dominance: d });
+    let vad = |v, a, d| {
+        Intensity::Vad(Vad {
+            valence: v,
+            arousal: a,
+            dominance: d,
+        })
+    };
     assert!(err(vad(1.5, 0.0, 0.0), "joy").contains("valence 1.5"));
     assert!(err(vad(0.0, f32::NAN, 0.0), "joy").contains("arousal NaN"));
     assert!(err(vad(0.0, 0.0, f32::INFINITY), "joy").contains("dominance inf"));
@@ -273,7 +383,10 @@ fn bad_intensities_are_rejected_with_their_reason() {
         err(Intensity::Level(3.0), "joyy"),
         "compile: unknown emotion \"joyy\" (did you mean \"joy\"?)"
     );
-    assert_eq!("overlay".parse::<CompileMode>().unwrap_err(), FaceError::UnknownMode("overlay".into()));
+    assert_eq!(
+        "overlay".parse::<CompileMode>().unwrap_err(),
+        FaceError::UnknownMode("overlay".into())
+    );
 }
 
 #[test]
@@ -282,14 +395,20 @@ fn an_emotion_without_presets_is_an_error_not_zeros() {
     for level in AUTHORED_LEVELS {
         assert!(lib.remove("awe", level).unwrap());
     }
-    let err = ExpressionCompiler::new(&lib).compile("awe", Intensity::Level(3.0), CompileMode::Expressive).unwrap_err();
+    let err = ExpressionCompiler::new(&lib)
+        .compile("awe", Intensity::Level(3.0), CompileMode::Expressive)
+        .unwrap_err();
     assert_eq!(err, FaceError::NoPresets("awe".into()));
     // With a single authored level that preset is the answer at every intensity.
     let mut single = builtin().clone();
     single.remove("awe", 1).unwrap();
     single.remove("awe", 5).unwrap();
-    let l3 = *single.get(EmotionTaxonomy::builtin().index_of("awe").unwrap(), 3).unwrap();
-    let out = ExpressionCompiler::new(&single).compile("awe", Intensity::Level(1.0), CompileMode::Expressive).unwrap();
+    let l3 = *single
+        .get(EmotionTaxonomy::builtin().index_of("awe").unwrap(), 3)
+        .unwrap();
+    let out = ExpressionCompiler::new(&single)
+        .compile("awe", Intensity::Level(1.0), CompileMode::Expressive)
+        .unwrap();
     assert!(max_abs_diff(&out, &l3) <= ANCHOR_TOLERANCE);
 }
 
@@ -308,38 +427,99 @@ fn load_err(text: &str) -> FaceError {
 fn malformed_preset_files_are_rejected_naming_the_place() {
     let joy_l1 = "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": 0.0,";
     // Unknown channel, with a spelling hint.
-    let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeff\": 0.0,"));
-    assert_eq!(e.to_string(), "presets.joy.L1: unknown channel \"browDownLeff\" (did you mean \"browDownLeft\"?)");
+    let e = load_err(&edited(
+        joy_l1,
+        "\"joy\": {\n      \"L1\": {\n        \"browDownLeff\": 0.0,",
+    ));
+    assert_eq!(
+        e.to_string(),
+        "presets.joy.L1: unknown channel \"browDownLeff\" (did you mean \"browDownLeft\"?)"
+    );
     // Out of range.
-    let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": 1.5,"));
-    assert_eq!(e.to_string(), "presets.joy.L1.browDownLeft: value 1.5 is outside [0, 1]");
-    let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": -0.01,"));
+    let e = load_err(&edited(
+        joy_l1,
+        "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": 1.5,",
+    ));
+    assert_eq!(
+        e.to_string(),
+        "presets.joy.L1.browDownLeft: value 1.5 is outside [0, 1]"
+    );
+    let e = load_err(&edited(
+        joy_l1,
+        "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": -0.01,",
+    ));
     assert!(matches!(e, FaceError::OutOfRange { .. }), "{e}");
     // NaN is not JSON: the parser's error names line and column.
-    let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": NaN,"));
-    assert!(matches!(&e, FaceError::Json { message, .. } if message.contains("line")), "{e}");
+    let e = load_err(&edited(
+        joy_l1,
+        "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": NaN,",
+    ));
+    assert!(
+        matches!(&e, FaceError::Json { message, .. } if message.contains("line")),
+        "{e}"
+    );
     // Unknown emotion.
     let e = load_err(&edited("\"joy\": {", "\"joyful\": {"));
-    assert_eq!(e.to_string(), "presets: unknown emotion \"joyful\" (did you mean \"joy\"?)");
+    assert_eq!(
+        e.to_string(),
+        "presets: unknown emotion \"joyful\" (did you mean \"joy\"?)"
+    );
     // Unknown level.
-    let e = load_err(&edited("\"joy\": {\n      \"L1\"", "\"joy\": {\n      \"L2\""));
-    assert_eq!(e.to_string(), "presets.joy: unknown level \"L2\" (authored presets are at L1, L3 and L5)");
+    let e = load_err(&edited(
+        "\"joy\": {\n      \"L1\"",
+        "\"joy\": {\n      \"L2\"",
+    ));
+    assert_eq!(
+        e.to_string(),
+        "presets.joy: unknown level \"L2\" (authored presets are at L1, L3 and L5)"
+    );
     // Duplicate keys at each depth.
     let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": 0.0,\n        \"browDownLeft\": 0.0,"));
-    assert_eq!(e, FaceError::DuplicateKey { place: "presets.joy.L1".into(), key: "browDownLeft".into() });
+    assert_eq!(
+        e,
+        FaceError::DuplicateKey {
+            place: "presets.joy.L1".into(),
+            key: "browDownLeft".into()
+        }
+    );
     let e = load_err(&edited("\"L3\": {", "\"L1\": {"));
-    assert_eq!(e, FaceError::DuplicateKey { place: "presets.neutral".into(), key: "L1".into() });
+    assert_eq!(
+        e,
+        FaceError::DuplicateKey {
+            place: "presets.neutral".into(),
+            key: "L1".into()
+        }
+    );
     let e = load_err(&edited("\"joy\": {", "\"sadness\": {"));
-    assert_eq!(e, FaceError::DuplicateKey { place: "presets".into(), key: "sadness".into() });
+    assert_eq!(
+        e,
+        FaceError::DuplicateKey {
+            place: "presets".into(),
+            key: "sadness".into()
+        }
+    );
     // Missing channel.
     let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {"));
-    assert_eq!(e.to_string(), "presets.joy.L1: missing channel(s) \"browDownLeft\" (a preset names all 52 channels)");
+    assert_eq!(
+        e.to_string(),
+        "presets.joy.L1: missing channel(s) \"browDownLeft\" (a preset names all 52 channels)"
+    );
     // Wrong type, with its JSON path.
-    let e = load_err(&edited(joy_l1, "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": \"0\","));
-    assert!(e.to_string().starts_with("presets: at presets.joy.L1.browDownLeft: invalid type: string"), "{e}");
+    let e = load_err(&edited(
+        joy_l1,
+        "\"joy\": {\n      \"L1\": {\n        \"browDownLeft\": \"0\",",
+    ));
+    assert!(
+        e.to_string()
+            .starts_with("presets: at presets.joy.L1.browDownLeft: invalid type: string"),
+        "{e}"
+    );
     // Truncated text, wrong schema, unknown top-level field.
     let text = PresetLibrary::builtin_json();
-    assert!(matches!(load_err(&text[..text.len() / 2]), FaceError::Json { .. }));
+    assert!(matches!(
+        load_err(&text[..text.len() / 2]),
+        FaceError::Json { .. }
+    ));
     let e = load_err(&edited("\"version\": 1", "\"version\": 2"));
     assert!(e.to_string().contains("expected schema \"animasync-face/presets\" version 1, found \"animasync-face/presets\" version 2"), "{e}");
     let e = load_err(&edited("\"version\": 1,", "\"version\": 1, \"colour\": 3,"));
@@ -351,7 +531,11 @@ fn malformed_preset_files_are_rejected_naming_the_place() {
 #[test]
 fn preset_library_round_trips_exactly() {
     let lib = builtin();
-    assert_eq!(lib.to_json(), PresetLibrary::builtin_json(), "data/presets.json is not canonical");
+    assert_eq!(
+        lib.to_json(),
+        PresetLibrary::builtin_json(),
+        "data/presets.json is not canonical"
+    );
     let again = PresetLibrary::from_json(&lib.to_json()).unwrap();
     assert_eq!(&again, lib);
     // Awkward floats survive bit for bit.
@@ -365,7 +549,12 @@ fn preset_library_round_trips_exactly() {
     custom.set("grief", 5, &w).unwrap();
     let back = PresetLibrary::from_json(&custom.to_json()).unwrap();
     assert_eq!(back, custom);
-    assert_eq!(back.get(EmotionTaxonomy::builtin().index_of("grief").unwrap(), 5).unwrap().map(f32::to_bits), w.map(f32::to_bits));
+    assert_eq!(
+        back.get(EmotionTaxonomy::builtin().index_of("grief").unwrap(), 5)
+            .unwrap()
+            .map(f32::to_bits),
+        w.map(f32::to_bits)
+    );
 }
 
 #[test]
@@ -373,12 +562,28 @@ fn a_rejected_edit_leaves_the_library_untouched() {
     let mut lib = builtin().clone();
     let mut w = *lib.get(1, 3).unwrap();
     w[7] = f32::NAN;
-    assert_eq!(lib.set("joy", 3, &w).unwrap_err().to_string(), "presets.joy.L3.cheekSquintRight: value is not a finite number");
+    assert_eq!(
+        lib.set("joy", 3, &w).unwrap_err().to_string(),
+        "presets.joy.L3.cheekSquintRight: value is not a finite number"
+    );
     w[7] = 2.0;
-    assert!(matches!(lib.set("joy", 3, &w), Err(FaceError::OutOfRange { .. })));
-    assert!(lib.set("joy", 3, &w[..51]).unwrap_err().to_string().contains("expected 52 weights, found 51"));
-    assert!(matches!(lib.set("joy", 2, &w), Err(FaceError::UnknownLevel { .. })));
-    assert!(matches!(lib.set("happy", 3, &w), Err(FaceError::UnknownEmotion { .. })));
+    assert!(matches!(
+        lib.set("joy", 3, &w),
+        Err(FaceError::OutOfRange { .. })
+    ));
+    assert!(lib
+        .set("joy", 3, &w[..51])
+        .unwrap_err()
+        .to_string()
+        .contains("expected 52 weights, found 51"));
+    assert!(matches!(
+        lib.set("joy", 2, &w),
+        Err(FaceError::UnknownLevel { .. })
+    ));
+    assert!(matches!(
+        lib.set("happy", 3, &w),
+        Err(FaceError::UnknownEmotion { .. })
+    ));
     assert_eq!(&lib, builtin());
 }
 
@@ -389,24 +594,46 @@ fn tract_runs_an_onnx_model_and_matches_numpy() {
     let model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
     assert_eq!(model.input_shapes(), [vec![1, 16]]);
     assert_eq!(model.output_shapes(), [vec![1, 8]]);
-    let golden: serde_json::Value = serde_json::from_str(include_str!("fixtures/tiny_mlp.json")).unwrap();
-    let to_vec = |v: &serde_json::Value| -> Vec<f32> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect() };
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/tiny_mlp.json")).unwrap();
+    let to_vec = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    };
     let out = model.run(&[&to_vec(&golden["input"])]).unwrap();
-    assert!(max_abs_diff(&out[0], &to_vec(&golden["output"])) <= 1e-5, "{out:?}");
+    assert!(
+        max_abs_diff(&out[0], &to_vec(&golden["output"])) <= 1e-5,
+        "{out:?}"
+    );
 }
 
 #[test]
 fn unusable_models_and_inputs_are_errors() {
     let message = |r: Result<OnnxModel, FaceError>| r.unwrap_err().to_string();
     assert!(message(OnnxModel::from_bytes(&[])).contains("empty"));
-    assert!(message(OnnxModel::from_bytes(b"definitely not protobuf")).starts_with("model: cannot read the ONNX model"));
+    assert!(message(OnnxModel::from_bytes(b"definitely not protobuf"))
+        .starts_with("model: cannot read the ONNX model"));
     let truncated = &include_bytes!("fixtures/tiny_mlp.onnx")[..300];
     assert!(message(OnnxModel::from_bytes(truncated)).starts_with("model:"));
-    assert!(message(OnnxModel::from_bytes(include_bytes!("fixtures/symbolic_batch.onnx"))).contains("symbolic shape"));
+    assert!(message(OnnxModel::from_bytes(include_bytes!(
+        "fixtures/symbolic_batch.onnx"
+    )))
+    .contains("symbolic shape"));
     let model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
-    assert!(model.run(&[&[0.0; 15]]).unwrap_err().to_string().contains("needs 16 values"));
+    assert!(model
+        .run(&[&[0.0; 15]])
+        .unwrap_err()
+        .to_string()
+        .contains("needs 16 values"));
     let mut nan = [0.0f32; 16];
     nan[3] = f32::NAN;
     assert!(model.run(&[&nan]).unwrap_err().to_string().contains("NaN"));
-    assert!(model.run(&[]).unwrap_err().to_string().contains("takes 1 input"));
+    assert!(model
+        .run(&[])
+        .unwrap_err()
+        .to_string()
+        .contains("takes 1 input"));
 }

@@ -113,10 +113,16 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments");
+            let first = match e.kind() {
+                // clap answers a bare `animasync-face` with the whole help text.
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    "error: a subcommand is required: presets, channels, emotions or compile"
+                }
+                _ => rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("error: invalid arguments"),
+            };
             eprintln!("{first} (see --help)");
             return ExitCode::from(2);
         }
