@@ -87,6 +87,16 @@ pub fn emotion_taxonomy() -> Result<EmotionTaxonomyValue, JsError> {
     Ok(to_js(&EmotionTaxonomy::builtin().to_json_value())?.unchecked_into())
 }
 
+/// The VAD point of `emotion` at a continuous `level` in [1, 5] (linear between level anchors).
+#[wasm_bindgen(js_name = levelVad)]
+pub fn level_vad(emotion: &str, level: f32) -> Result<Vec<f32>, JsError> {
+    let vad = EmotionTaxonomy::builtin()
+        .require("levelVad", emotion)
+        .and_then(|e| e.vad_at_level(level))
+        .map_err(js_error)?;
+    Ok(vad.as_array().to_vec())
+}
+
 /// The compile modes, default first.
 #[wasm_bindgen(js_name = compileModes)]
 pub fn compile_modes() -> Vec<String> {

@@ -1,0 +1,55 @@
+# animasync-face build and test chain. Every target installs what it needs (idempotently) on a
+# fresh Debian 12 machine: the wasm32 target, wasm-bindgen-cli at the crate's exact version,
+# Debian chromium + chromium-driver, and the npm dev tools.
+#
+#   make demo   build the npm package into pkg/ and serve www/ on http://127.0.0.1:$(PORT)
+#   make test   every check and test suite (see scripts/test.sh)
+#   make pkg    build the npm package into pkg/
+
+SHELL := /bin/bash
+PORT ?= 8080
+WASM_TARGET := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+CARGO_WASM := target/$(WASM_TARGET)/release/animasync_face.wasm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: demo test pkg setup setup-rust setup-browser setup-node clean
+
+demo: pkg
+	python3 scripts/serve.py --port $(PORT)
+
+test: setup
+	scripts/test.sh
+
+pkg: setup-rust
+	cargo build --release --target $(WASM_TARGET) --lib
+	node scripts/check-wasm-simd.mjs $(CARGO_WASM)
+	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
+	@ls -l pkg/animasync_face_bg.wasm
+
+setup: setup-rust setup-browser setup-node
+
+setup-rust:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes)"; \
+	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); \
+	fi
+
+setup-browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
+
+setup-node: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+clean:
+	cargo clean
+	rm -rf node_modules pkg/animasync_face* pkg/*.tgz test-results

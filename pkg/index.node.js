@@ -1,0 +1,13 @@
+// animasync-face: the package entry for Node.js (selected by the "node" export condition).
+// Node's fetch cannot read file: URLs, so the default module is read from disk instead.
+import { readFile } from 'node:fs/promises';
+import { init as initFrom } from './index.js';
+
+export * from './index.js';
+
+/** See index.js: same contract, but the default `.wasm` is read from the package directory. */
+export function init(input) {
+  return initFrom(input ?? readFile(new URL('./animasync_face_bg.wasm', import.meta.url)));
+}
+
+export default init;

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Serves the demo: www/ at / and the built npm package pkg/ at /pkg/, on 127.0.0.1 only.
+
+    python3 scripts/serve.py [--port 8080]
+
+Pages import the package through an import map ("animasync-face" -> /pkg/index.js), exactly as
+a user's page would import the published files.
+"""
+import argparse
+import functools
+import http.server
+import pathlib
+import sys
+import urllib.parse
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".vrm": "model/gltf-binary",
+    }
+
+    def translate_path(self, path):
+        # Two roots: /pkg/... from pkg/, everything else from www/. The base class resolves the
+        # rest inside the chosen root and drops ".." components.
+        route = urllib.parse.urlsplit(path).path
+        if route == "/pkg" or route.startswith("/pkg/"):
+            self.directory, path = str(ROOT / "pkg"), path[len("/pkg"):] or "/"
+        else:
+            self.directory = str(ROOT / "www")
+        return super().translate_path(path)
+
+    def end_headers(self):
+        # The demo is rebuilt in place; never let the browser run a stale module.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("serve: " + fmt % args + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    handler = functools.partial(Handler, directory=str(ROOT / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    print(f"serving www/ and pkg/ on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

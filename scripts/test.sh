@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every check and test suite, in order; stops at the first failure and ends with the test counts.
+# Run through `make test`, which installs the toolchain first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOGS=target/test-logs
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+export CARGO_TERM_COLOR=never
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+
+step() { # step NAME COMMAND...: run, keep the log, show its tail on failure
+  local name=$1; shift
+  local start=$SECONDS
+  printf '==> %-34s' "$name"
+  if "$@" >"$LOGS/$name.log" 2>&1; then
+    printf 'ok (%ss)\n' $((SECONDS - start))
+  else
+    printf 'FAILED (%ss)\n' $((SECONDS - start))
+    tail -n 60 "$LOGS/$name.log"
+    echo "full log: $LOGS/$name.log"
+    exit 1
+  fi
+}
+
+step fmt cargo fmt --all -- --check
+step clippy-native cargo clippy --all-targets -- -D warnings
+step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+step rust-native cargo test
+step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core
+step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
+step pkg make --no-print-directory pkg
+step npm-pack scripts/install-packed-pkg.sh
+step js-node node --test tests/js/package.test.mjs
+step js-types npx tsc -p tests/js/tsconfig.json
+step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs
+
+# Counts, per suite, from the logs.
+echo
+echo "Test counts:"
+total=0
+for name in rust-native rust-wasm-node rust-wasm-chromium js-node js-browser; do
+  case $name in
+    rust-*) n=$(grep -oE 'test result: ok\. [0-9]+ passed' "$LOGS/$name.log" | awk '{s += $4} END {print s + 0}') ;;
+    js-*) n=$(grep -oE '^# pass [0-9]+' "$LOGS/$name.log" | awk '{s += $3} END {print s + 0}') ;;
+  esac
+  printf '  %-22s %4d passed\n' "$name" "$n"
+  total=$((total + n))
+done
+printf '  %-22s %4d passed, 0 failed\n' total "$total"
