@@ -39,10 +39,13 @@ setup-rust:
 	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); \
 	fi
 
+# fonts-nanum: Korean glyphs (display names, text input) in headless screenshots.
+BROWSER_PACKAGES := chromium chromium-driver fonts-nanum
+
 setup-browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
 	fi
 
 setup-node: node_modules/.package-lock.json

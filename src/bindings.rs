@@ -198,8 +198,9 @@ impl JsPresetLibrary {
     }
 }
 
+const COMPILE_REQUEST_FIELDS: [&str; 4] = ["emotion", "level", "vad", "mode"];
+
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CompileRequest {
     emotion: String,
     #[serde(default)]
@@ -216,7 +217,21 @@ pub fn compile_expression(
     library: &JsPresetLibrary,
     request: CompileRequestValue,
 ) -> Result<Float32Array, JsError> {
-    let request: CompileRequest = serde_wasm_bindgen::from_value(request.into())
+    let request: JsValue = request.into();
+    // serde-wasm-bindgen reads only the fields it knows, so a typo (`levle`) would otherwise
+    // surface as a confusing "give exactly one of level or vad".
+    if request.is_object() {
+        for key in js_sys::Object::keys(request.unchecked_ref::<js_sys::Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !COMPILE_REQUEST_FIELDS.contains(&key.as_str()) {
+                return Err(JsError::new(&format!(
+                    "invalid compile request: unknown field `{key}` (expected one of {})",
+                    COMPILE_REQUEST_FIELDS.join(", ")
+                )));
+            }
+        }
+    }
+    let request: CompileRequest = serde_wasm_bindgen::from_value(request)
         .map_err(|e| JsError::new(&format!("invalid compile request: {e}")))?;
     let intensity = match (request.level, request.vad) {
         (Some(level), None) => Intensity::Level(level),

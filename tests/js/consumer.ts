@@ -1,0 +1,21 @@
+// Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
+// user gets must describe the real API (this file is compiled, not run).
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel } from 'animasync-face';
+import type { CompileRequest, CompileModeName, EmotionInfo } from 'animasync-face';
+
+export async function typed(bytes: Uint8Array): Promise<number> {
+  await init();
+  const library: PresetLibrary = PresetLibrary.builtin();
+  const mode: CompileModeName = 'overlay-e';
+  const request: CompileRequest = { emotion: 'joy', vad: [0.5, 0.2, 0.1], mode };
+  const weights: Float32Array = compileExpression(library, request);
+  const joy: EmotionInfo | undefined = emotionTaxonomy().emotions.find((e) => e.id === 'joy');
+  const group: string = channelTable().channels[0].group;
+  const model = new OnnxModel(bytes);
+  const shapes: number[][] = model.inputShapes;
+  model.free();
+  library.free();
+  // @ts-expect-error: vad must be a 3-tuple
+  compileExpression(library, { emotion: 'joy', vad: [1, 2] });
+  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length;
+}

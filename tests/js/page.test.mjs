@@ -1,0 +1,67 @@
+// The first demo page in headless Chromium: it loads the built package through the import map,
+// compiles the chosen emotion in WebAssembly and shows the 52 weights as labelled bars.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+
+import { startServer, launchBrowser, openPage } from './browser.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const value = async (page, channel) => Number(await page.locator(`[data-channel="${channel}"] .value`).textContent());
+
+test('the page shows the 52 weights of the chosen emotion and level', async () => {
+  const { page, errors } = await openPage(browser.context, server.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  assert.equal(await page.locator('[data-channel]').count(), 52);
+  assert.equal(await page.locator('#emotion option').count(), 16);
+
+  await page.selectOption('#emotion', 'joy');
+  await page.locator('#level').fill('5');
+  assert.equal(await value(page, 'mouthSmileLeft'), 0.9);
+  assert.equal(await value(page, 'cheekSquintRight'), 0.65);
+  assert.equal(await value(page, 'browDownLeft'), 0);
+
+  await page.locator('#level').fill('1');
+  assert.equal(await value(page, 'mouthSmileLeft'), 0.3);
+
+  await page.selectOption('#emotion', 'anger');
+  await page.locator('#level').fill('3');
+  assert.equal(await value(page, 'browDownLeft'), 0.6);
+  assert.equal(await value(page, 'mouthSmileLeft'), 0);
+  assert.match(page.url(), /#emotion=anger&level=3&mode=expressive$/);
+
+  await page.selectOption('#emotion', 'surprise');
+  await page.locator('#level').fill('5');
+  await mkdir('test-results', { recursive: true });
+  await page.screenshot({ path: 'test-results/first-page.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a linked view opens as linked, and a bad link falls back to defaults', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}#emotion=contempt&level=5&mode=archetype`);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.inputValue('#emotion'), 'contempt');
+  assert.equal(await page.inputValue('#mode'), 'archetype');
+  assert.ok((await value(page, 'mouthDimpleRight')) > 0.2);
+
+  await page.goto(`${server.url}#emotion=nonsense&level=abc&mode=zzz`);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.inputValue('#mode'), 'expressive');
+  assert.equal(await page.locator('#error').isHidden(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
