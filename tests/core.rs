@@ -128,6 +128,9 @@ fn taxonomy_has_5_base_and_11_sub_emotions() {
     for e in emotions {
         assert!(taxonomy.get(&e.family).unwrap().is_base(), "{}", e.id);
         assert!(!e.signature.is_empty(), "{}", e.id);
+        // docs/EMOTIONS.md: L1..L5 span at least 0.55 VAD units, wide against sigma = 0.35.
+        let span = e.vad[0].distance_sq(&e.vad[4]).sqrt();
+        assert!(span >= 0.55, "{} spans only {span}", e.id);
     }
 }
 
