@@ -92,7 +92,7 @@ pub fn emotion_taxonomy() -> Result<EmotionTaxonomyValue, JsError> {
 pub fn level_vad(emotion: &str, level: f32) -> Result<Vec<f32>, JsError> {
     let vad = EmotionTaxonomy::builtin()
         .require("levelVad", emotion)
-        .and_then(|e| e.vad_at_level(level))
+        .and_then(|(_, e)| e.vad_at_level(level))
         .map_err(js_error)?;
     Ok(vad.as_array().to_vec())
 }
@@ -162,18 +162,18 @@ impl JsPresetLibrary {
 
     /// The authored levels of `emotion`, ascending.
     pub fn levels(&self, emotion: &str) -> Result<Vec<u8>, JsError> {
-        let taxonomy = EmotionTaxonomy::builtin();
-        taxonomy.require("levels", emotion).map_err(js_error)?;
-        let e = taxonomy.index_of(emotion).unwrap_or_default();
+        let (e, _) = EmotionTaxonomy::builtin()
+            .require("levels", emotion)
+            .map_err(js_error)?;
         Ok(self.inner.levels_of(e).map(|(l, _)| l).collect())
     }
 
     /// The 52 weights of `emotion` at `level`, or `undefined` if that level is not authored.
     pub fn preset(&self, emotion: &str, level: f64) -> Result<Option<Float32Array>, JsError> {
         let level = authored_level(level)?;
-        let taxonomy = EmotionTaxonomy::builtin();
-        taxonomy.require("preset", emotion).map_err(js_error)?;
-        let e = taxonomy.index_of(emotion).unwrap_or_default();
+        let (e, _) = EmotionTaxonomy::builtin()
+            .require("preset", emotion)
+            .map_err(js_error)?;
         Ok(self.inner.get(e, level).map(|w| Float32Array::from(&w[..])))
     }
 

@@ -259,13 +259,15 @@ impl EmotionTaxonomy {
         self.index.get(id).copied()
     }
 
-    /// Like [`get`](Self::get), with an error that names `place` and suggests a spelling.
-    pub fn require(&self, place: &str, id: &str) -> Result<&Emotion> {
-        self.get(id).ok_or_else(|| FaceError::UnknownEmotion {
-            place: place.to_string(),
-            name: id.to_string(),
-            hint: did_you_mean(id, self.emotions.iter().map(|e| e.id.as_str())),
-        })
+    /// The index and entry of `id`, or an error that names `place` and suggests a spelling.
+    pub fn require(&self, place: &str, id: &str) -> Result<(usize, &Emotion)> {
+        self.index_of(id)
+            .map(|i| (i, &self.emotions[i]))
+            .ok_or_else(|| FaceError::UnknownEmotion {
+                place: place.to_string(),
+                name: id.to_string(),
+                hint: did_you_mean(id, self.emotions.iter().map(|e| e.id.as_str())),
+            })
     }
 
     pub fn to_json_value(&self) -> serde_json::Value {

@@ -37,7 +37,7 @@ use crate::channels::{ChannelTable, Weights, CHANNEL_COUNT};
 use crate::emotion::{Emotion, EmotionTaxonomy, Vad};
 use crate::error::{FaceError, Result};
 use crate::json;
-use crate::presets::PresetLibrary;
+use crate::presets::{PresetLibrary, AUTHORED_LEVELS};
 
 /// Which compile rule to use. `Expressive` is the default everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,6 +101,9 @@ impl Intensity {
         }
     }
 }
+
+/// Most authored levels an emotion can have (L1, L3, L5): the size of the expressive system.
+const MAX_AUTHORED: usize = AUTHORED_LEVELS.len();
 
 /// Rectified VAD terms of a parametric rule, in coefficient order after the bias.
 const TERMS: [&str; 6] = ["v+", "v-", "a+", "a-", "d+", "d-"];
@@ -229,7 +232,7 @@ impl CompilerParams {
         }
         let taxonomy = EmotionTaxonomy::builtin();
         for (i, family) in doc.overlay_e.families.iter().enumerate() {
-            let e = taxonomy.require(&format!("overlay_e.families[{i}]"), family)?;
+            let (_, e) = taxonomy.require(&format!("overlay_e.families[{i}]"), family)?;
             if !e.is_base() {
                 return Err(invalid(
                     &format!("overlay_e.families[{i}]"),
@@ -286,8 +289,7 @@ impl<'a> ExpressionCompiler<'a> {
         mode: CompileMode,
     ) -> Result<Weights> {
         let taxonomy = EmotionTaxonomy::builtin();
-        let target = taxonomy.require("compile", emotion)?;
-        let index = taxonomy.index_of(emotion).unwrap_or_default();
+        let (index, target) = taxonomy.require("compile", emotion)?;
         let p = intensity.resolve(target)?;
         match mode {
             CompileMode::Expressive => self.expressive(index, p),
@@ -307,51 +309,53 @@ impl<'a> ExpressionCompiler<'a> {
         }
     }
 
-    /// Normalised Gaussian weights of `anchors` at `p` (shifted by the nearest distance first, so
-    /// far points never underflow to 0/0).
-    fn rbf_weights(&self, p: &Vad, anchors: &[Vad], gains: impl Fn(usize) -> f64) -> Vec<f64> {
+    /// Writes the normalised Gaussian weights of `anchors` at `p` into `out` (each kernel scaled
+    /// by `gain(k)`). Distances are shifted by the nearest one first, so far points never
+    /// underflow to 0/0.
+    fn rbf_weights(&self, p: &Vad, anchors: &[Vad], gain: impl Fn(usize) -> f64, out: &mut [f64]) {
         let two_sigma_sq = 2.0 * self.params.sigma * self.params.sigma;
-        let d: Vec<f64> = anchors.iter().map(|a| p.distance_sq(a)).collect();
-        let nearest = d.iter().copied().fold(f64::INFINITY, f64::min);
-        let phi: Vec<f64> = d
-            .iter()
-            .enumerate()
-            .map(|(k, dk)| gains(k) * (-(dk - nearest) / two_sigma_sq).exp())
-            .collect();
-        let total: f64 = phi.iter().sum();
-        phi.iter().map(|x| x / total).collect()
+        for (o, a) in out.iter_mut().zip(anchors) {
+            *o = p.distance_sq(a);
+        }
+        let nearest = out.iter().copied().fold(f64::INFINITY, f64::min);
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = gain(k) * (-(*o - nearest) / two_sigma_sq).exp();
+        }
+        let total: f64 = out.iter().sum();
+        for o in out.iter_mut() {
+            *o /= total;
+        }
     }
 
+    /// The default mode; allocation-free (it runs per frame).
     fn expressive(&self, emotion: usize, p: Vad) -> Result<Weights> {
-        let taxonomy = EmotionTaxonomy::builtin();
-        let target = &taxonomy.emotions()[emotion];
-        let authored: Vec<(u8, &Weights)> = self.library.levels_of(emotion).collect();
-        if authored.is_empty() {
+        let target = &EmotionTaxonomy::builtin().emotions()[emotion];
+        let mut anchors = [p; MAX_AUTHORED];
+        let mut q = [[0.0f64; CHANNEL_COUNT]; MAX_AUTHORED];
+        let mut n = 0;
+        for (level, preset) in self.library.levels_of(emotion) {
+            anchors[n] = target.vad[usize::from(level) - 1];
+            q[n] = preset.map(f64::from);
+            n += 1;
+        }
+        if n == 0 {
             return Err(FaceError::NoPresets(target.id.clone()));
         }
-        let anchors: Vec<Vad> = authored
-            .iter()
-            .map(|(level, _)| target.vad[usize::from(*level) - 1])
-            .collect();
-        let n = anchors.len();
+        let anchors = &anchors[..n];
         // W[i][j] = w_j(a_i); solve W Q = P so the interpolant is exact at every anchor.
-        let mut system: Vec<Vec<f64>> = anchors
-            .iter()
-            .map(|a| self.rbf_weights(a, &anchors, |_| 1.0))
-            .collect();
-        let mut q: Vec<[f64; CHANNEL_COUNT]> = authored
-            .iter()
-            .map(|(_, preset)| preset.map(f64::from))
-            .collect();
-        solve_in_place(&mut system, &mut q).ok_or_else(|| FaceError::InvalidData {
+        let mut system = [[0.0f64; MAX_AUTHORED]; MAX_AUTHORED];
+        for (row, a) in system.iter_mut().zip(anchors) {
+            self.rbf_weights(a, anchors, |_| 1.0, &mut row[..n]);
+        }
+        solve_in_place(&mut system[..n], &mut q[..n]).ok_or_else(|| FaceError::InvalidData {
             place: format!("emotions.{}", target.id),
             message: "the level anchors are too close to tell apart".into(),
         })?;
-        let w = self.rbf_weights(&p, &anchors, |_| 1.0);
+        let mut w = [0.0f64; MAX_AUTHORED];
+        self.rbf_weights(&p, anchors, |_| 1.0, &mut w[..n]);
         let mut out = [0.0f32; CHANNEL_COUNT];
         for (c, o) in out.iter_mut().enumerate() {
-            let value: f64 = (0..n).map(|k| w[k] * q[k][c]).sum();
-            *o = unit(value);
+            *o = unit((0..n).map(|k| w[k] * q[k][c]).sum());
         }
         Ok(out)
     }
@@ -366,13 +370,15 @@ impl<'a> ExpressionCompiler<'a> {
             .iter()
             .map(|&(e, level, _)| emotions[e].vad[usize::from(level) - 1])
             .collect();
-        let w = self.rbf_weights(&p, &anchors, |k| {
+        let mut w = vec![0.0; entries.len()];
+        let boost = |k: usize| {
             if emotions[entries[k].0].family == target.family {
                 self.params.family_boost
             } else {
                 1.0
             }
-        });
+        };
+        self.rbf_weights(&p, &anchors, boost, &mut w);
         let mut out = [0.0f32; CHANNEL_COUNT];
         for (c, o) in out.iter_mut().enumerate() {
             let value: f64 = entries
@@ -411,8 +417,8 @@ fn unit(x: f64) -> f32 {
 }
 
 /// Solves `a x = b` for the columns of `b` by Gauss-Jordan elimination with partial pivoting, in
-/// place (`b` becomes `x`). `None` if `a` is (numerically) singular. `a` is at most 3x3 here.
-fn solve_in_place(a: &mut [Vec<f64>], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<()> {
+/// place (`b` becomes `x`). `None` if `a` is (numerically) singular.
+fn solve_in_place(a: &mut [[f64; MAX_AUTHORED]], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<()> {
     let n = a.len();
     for col in 0..n {
         let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
@@ -421,7 +427,7 @@ fn solve_in_place(a: &mut [Vec<f64>], b: &mut [[f64; CHANNEL_COUNT]]) -> Option<
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        let (a_pivot, b_pivot) = (a[col].clone(), b[col]);
+        let (a_pivot, b_pivot) = (a[col], b[col]);
         for row in (0..n).filter(|&r| r != col) {
             let factor = a[row][col] / a_pivot[col];
             for (x, p) in a[row].iter_mut().zip(&a_pivot) {

@@ -107,8 +107,7 @@ impl PresetLibrary {
         }
         let mut presets = BTreeMap::new();
         for (emotion_id, levels) in &doc.presets.0 {
-            taxonomy.require("presets", emotion_id)?;
-            let emotion = taxonomy.index_of(emotion_id).unwrap_or_default();
+            let (emotion, _) = taxonomy.require("presets", emotion_id)?;
             let emotion_place = format!("presets.{emotion_id}");
             if let Some(key) = levels.first_duplicate() {
                 return Err(FaceError::DuplicateKey {
@@ -222,9 +221,7 @@ impl PresetLibrary {
     }
 
     fn locate(&self, emotion: &str, level: u8) -> Result<(usize, String)> {
-        let taxonomy = EmotionTaxonomy::builtin();
-        taxonomy.require("preset", emotion)?;
-        let e = taxonomy.index_of(emotion).unwrap_or_default();
+        let (e, _) = EmotionTaxonomy::builtin().require("preset", emotion)?;
         if !AUTHORED_LEVELS.contains(&level) {
             return Err(FaceError::UnknownLevel {
                 place: format!("presets.{emotion}"),
