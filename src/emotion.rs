@@ -80,7 +80,8 @@ impl Vad {
     }
 
     fn lerp(&self, other: &Vad, t: f32) -> Vad {
-        let mix = |a: f32, b: f32| a + (b - a) * t;
+        // This form is exact at t = 0 and t = 1, so integer levels land on their anchors.
+        let mix = |a: f32, b: f32| a * (1.0 - t) + b * t;
         Vad {
             valence: mix(self.valence, other.valence),
             arousal: mix(self.arousal, other.arousal),

@@ -194,6 +194,20 @@ fn at_each_authored_anchor_the_output_is_that_preset() {
 }
 
 #[test]
+fn integer_levels_map_exactly_onto_their_anchors() {
+    for emotion in EmotionTaxonomy::builtin().emotions() {
+        for level in 1..=5u8 {
+            assert_eq!(
+                emotion.vad_at_level(f32::from(level)).unwrap(),
+                emotion.anchor(level).unwrap(),
+                "{} L{level}",
+                emotion.id
+            );
+        }
+    }
+}
+
+#[test]
 fn signature_channels_grow_monotonically_from_l1_to_l5() {
     for emotion in EmotionTaxonomy::builtin().emotions() {
         let frames: Vec<Weights> = levels()
