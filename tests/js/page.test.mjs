@@ -44,6 +44,7 @@ test('the page shows the 52 weights of the chosen emotion and level', async () =
 
   await page.selectOption('#emotion', 'surprise');
   await page.locator('#level').fill('5');
+  await page.waitForTimeout(300); // let the bars' 120 ms width transition finish
   await mkdir('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/first-page.png', fullPage: true });
   assert.deepEqual(errors, []);
