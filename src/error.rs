@@ -66,6 +66,10 @@ pub enum FaceError {
 
     #[error("model: {0}")]
     Model(String),
+
+    /// Audio that cannot be used: unreadable files, unsupported rates, NaN samples, no samples.
+    #[error("audio: {0}")]
+    Audio(String),
 }
 
 pub type Result<T> = std::result::Result<T, FaceError>;

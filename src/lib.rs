@@ -8,14 +8,30 @@
 //! - [`presets`]: the authored preset library and its JSON format.
 //! - [`expression`]: emotion + intensity -> 52 weights.
 //! - [`model`]: ONNX models run by tract (the audio runtime's model runner).
+//! - [`temporal`]: parameters of the temporal layer (smoothing sets, eyes, gate, energy mouth).
+//! - [`scenario`]: turns and regimes, the input of offline rendering.
+//! - [`smoothing`]: VAD damping and smoothing, turn crossfades, brow pass-through.
+//! - [`eyes`]: blinks, drift and saccades.
+//! - [`lipsync`]: audio -> mouth ([`LipSync`], the energy baseline).
+//! - [`gate`]: the speech gate.
+//! - [`merge`]: lip sync + expression by channel class.
+//! - [`render`]: a scenario -> frames, composing all of the above.
 
 pub mod channels;
 pub mod emotion;
 pub mod error;
 pub mod expression;
+pub mod eyes;
+pub mod gate;
 mod json;
+pub mod lipsync;
+pub mod merge;
 pub mod model;
 pub mod presets;
+pub mod render;
+pub mod scenario;
+pub mod smoothing;
+pub mod temporal;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
@@ -24,5 +40,9 @@ pub use channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_CO
 pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
 pub use error::{FaceError, Result};
 pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
+pub use lipsync::{EnergyMouth, LipSync, Pcm};
 pub use model::OnnxModel;
 pub use presets::{PresetLibrary, AUTHORED_LEVELS};
+pub use render::{render, RenderOptions, Rendered, TurnSpan};
+pub use scenario::{Regime, Scenario, Turn};
+pub use temporal::{SmoothingParams, SmoothingSet, TemporalParams, FPS};

@@ -1,0 +1,130 @@
+//! The speech gate: says when speech is active, from the audio's frame energy, with hysteresis
+//! (a louder level and a few frames to open, a quieter level and more frames to close), and
+//! gives the merge a weight that ramps instead of snapping.
+
+use crate::temporal::{frames_covering, GateParams, FPS};
+
+/// RMS energy of each 1/30 s frame of mono `samples`, in dBFS (silence is about -200).
+/// Frame `f` covers samples `[f * rate / 30, (f + 1) * rate / 30)`, so any rate works.
+pub fn frame_energies_db(samples: &[f32], sample_rate: u32) -> Vec<f32> {
+    (0..frames_covering(samples.len(), sample_rate))
+        .map(|f| {
+            let bound = |f: usize| ((f as u64 * u64::from(sample_rate)) / u64::from(FPS)) as usize;
+            let chunk = &samples[bound(f).min(samples.len())..bound(f + 1).min(samples.len())];
+            let energy = chunk.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
+                / chunk.len().max(1) as f64;
+            (10.0 * (energy + 1e-20).log10()) as f32
+        })
+        .collect()
+}
+
+/// Hysteresis gate over frame energies; push one frame at a time.
+#[derive(Debug, Clone)]
+pub struct SpeechGate {
+    params: GateParams,
+    open: bool,
+    /// Consecutive frames arguing for a switch.
+    streak: u32,
+    weight: f32,
+}
+
+impl SpeechGate {
+    pub fn new(params: &GateParams) -> Self {
+        SpeechGate {
+            params: params.clone(),
+            open: false,
+            streak: 0,
+            weight: 0.0,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Takes one frame's energy (dBFS) and returns the merge weight of lip sync, in [0, 1].
+    pub fn push(&mut self, energy_db: f32) -> f32 {
+        let p = &self.params;
+        let argues_for_switch = if self.open {
+            energy_db < p.close_db
+        } else {
+            energy_db > p.open_db
+        };
+        self.streak = if argues_for_switch {
+            self.streak + 1
+        } else {
+            0
+        };
+        let needed = if self.open {
+            p.release_frames
+        } else {
+            p.attack_frames
+        };
+        if self.streak >= needed {
+            self.open = !self.open;
+            self.streak = 0;
+        }
+        let step = 1.0 / p.ramp_frames.max(1) as f32;
+        let target = if self.open { 1.0 } else { 0.0 };
+        self.weight = if self.weight < target {
+            (self.weight + step).min(target)
+        } else {
+            (self.weight - step).max(target)
+        };
+        self.weight
+    }
+
+    /// Pushes a whole track of silence: the gate closes and its weight returns to 0.
+    pub fn reset(&mut self) {
+        self.open = false;
+        self.streak = 0;
+        self.weight = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::temporal::TemporalParams;
+
+    #[test]
+    fn gate_opens_after_attack_and_closes_after_release_with_hysteresis() {
+        let p = &TemporalParams::builtin().gate; // open -40, close -48, attack 2, release 8, ramp 3
+        let mut gate = SpeechGate::new(p);
+        let mut states = Vec::new();
+        // 5 silent frames, 10 loud, 4 in between the thresholds (stays open), 10 silent.
+        let track: Vec<f32> = [
+            vec![-90.0; 5],
+            vec![-20.0; 10],
+            vec![-44.0; 4],
+            vec![-90.0; 10],
+        ]
+        .concat();
+        for e in &track {
+            gate.push(*e);
+            states.push(gate.is_open());
+        }
+        let first_open = states.iter().position(|s| *s).unwrap();
+        assert_eq!(first_open, 5 + 1, "opens on the second loud frame");
+        // Between the thresholds the gate holds; it closes on the 8th silent frame.
+        let closed_again = states.iter().rposition(|s| *s).unwrap() + 1;
+        assert_eq!(closed_again, 5 + 10 + 4 + 7);
+        // A single loud frame in silence does not open it.
+        let mut gate = SpeechGate::new(p);
+        for e in [-90.0, -20.0, -90.0, -90.0] {
+            gate.push(e);
+            assert!(!gate.is_open());
+        }
+    }
+
+    #[test]
+    fn frame_energy_handles_odd_rates_and_partial_frames() {
+        let rate = 11_025; // 367.5 samples per frame
+        let tone: Vec<f32> = (0..rate).map(|i| 0.5 * (i as f32 * 0.1).sin()).collect();
+        let e = frame_energies_db(&tone, rate as u32);
+        assert_eq!(e.len(), 30);
+        // RMS of a 0.5 sine is 0.354: -9.0 dBFS.
+        assert!(e.iter().all(|db| (db + 9.03).abs() < 0.3), "{e:?}");
+        assert!(frame_energies_db(&[0.0; 100], 16_000)[0] < -150.0);
+    }
+}
