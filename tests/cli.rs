@@ -177,3 +177,206 @@ fn channels_and_emotions_print_their_tables() {
     let emotions = json(&cli(&["emotions"]));
     assert_eq!(emotions["emotions"].as_array().unwrap().len(), 16);
 }
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("animasync-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const ARC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/www/scenarios/arc-monologue.json"
+);
+
+#[test]
+fn render_writes_json_csv_and_npy() {
+    let dir = scratch("render");
+    let out = |ext: &str| dir.join(format!("arc.{ext}")).to_str().unwrap().to_string();
+    let run = cli(&["render", ARC, "--out", &out("json")]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out("json")).unwrap()).unwrap();
+    assert_eq!(doc["fps"], 30);
+    assert_eq!(doc["regime"], "monologue");
+    assert_eq!(doc["names"].as_array().unwrap().len(), 52);
+    let frames = doc["frames"].as_array().unwrap();
+    let turns = doc["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 3);
+    assert_eq!(
+        turns[2]["end_frame"].as_u64().unwrap() as usize,
+        frames.len()
+    );
+    assert!(frames.iter().all(|f| f
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| (0.0..=1.0).contains(&w.as_f64().unwrap()))));
+    assert_eq!(doc["smoothing"]["name"], "current");
+
+    assert!(cli(&[
+        "render",
+        ARC,
+        "--out",
+        &out("csv"),
+        "--smoothing",
+        "middle",
+        "--seed",
+        "4"
+    ])
+    .status
+    .success());
+    let csv = std::fs::read_to_string(out("csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header.len(), 53);
+    assert_eq!(
+        (header[0], header[1], header[52]),
+        ("time", "browDownLeft", "tongueOut")
+    );
+    assert_eq!(csv.lines().count(), frames.len() + 1);
+    assert!(csv.lines().nth(2).unwrap().starts_with("0.0333,"));
+
+    assert!(
+        cli(&["render", ARC, "--out", &out("npy"), "--smoothing", "none"])
+            .status
+            .success()
+    );
+    let npy = std::fs::read(out("npy")).unwrap();
+    assert_eq!(&npy[..6], b"\x93NUMPY");
+    let header = String::from_utf8_lossy(&npy[..128]);
+    assert!(
+        header.contains("'descr': '<f4'")
+            && header.contains(&format!("'shape': ({}, 52", frames.len())),
+        "{header}"
+    );
+    let header_len = usize::from(u16::from_le_bytes([npy[8], npy[9]]));
+    assert_eq!(npy.len(), 10 + header_len + frames.len() * 52 * 4);
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("arc.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["smoothing"]["name"], "none");
+    assert!(sidecar.get("frames").is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn render_a_directory_in_parallel() {
+    let dir = scratch("render-dir");
+    let scenarios = concat!(env!("CARGO_MANIFEST_DIR"), "/www/scenarios");
+    let out = cli(&[
+        "render",
+        scenarios,
+        "--out",
+        dir.to_str().unwrap(),
+        "--format",
+        "npy",
+        "--gamma",
+        "0.5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in ["arc-monologue", "dialogue-reactions", "korean-monologue"] {
+        assert!(dir.join(format!("{id}.npy")).exists(), "{id}");
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(meta["smoothing"]["name"], "custom");
+        assert_eq!(meta["smoothing"]["gamma"], 0.5);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_scenarios_fail_with_one_line_and_exit_code_2() {
+    let dir = scratch("bad");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let out = dir.join("out.json");
+    let out = out.to_str().unwrap();
+    let turn = |t: &str| format!(r#"{{"id": "x", "regime": "monologue", "turns": [{t}]}}"#);
+    let cases = [
+        (
+            write("missing.json", &turn(r#"{"emotion": "joy", "level": 3}"#)),
+            "scenario.turns[0]: missing \"duration\"",
+        ),
+        (
+            write(
+                "emotion.json",
+                &turn(r#"{"emotion": "glee", "level": 3, "duration": 1}"#),
+            ),
+            "unknown emotion \"glee\"",
+        ),
+        (
+            write(
+                "negative.json",
+                &turn(r#"{"emotion": "joy", "level": 3, "duration": -2}"#),
+            ),
+            "scenario.turns[0].duration: -2 is not a number",
+        ),
+        (
+            write(
+                "nan.json",
+                &turn(r#"{"emotion": "joy", "level": NaN, "duration": 1}"#),
+            ),
+            "expected value at line 1",
+        ),
+        (
+            write(
+                "badwav.json",
+                &turn(r#"{"emotion": "joy", "level": 3, "audio": "bad.wav"}"#),
+            ),
+            "cannot read WAV",
+        ),
+        (
+            write(
+                "nowav.json",
+                &turn(r#"{"emotion": "joy", "level": 3, "audio": "missing.wav"}"#),
+            ),
+            "cannot read WAV",
+        ),
+    ];
+    write("bad.wav", "RIFF this is not a wave file");
+    for (path, needle) in &cases {
+        assert_fails(&["render", path, "--out", out], needle);
+    }
+    let good = write(
+        "good.json",
+        &turn(r#"{"emotion": "joy", "level": 3, "duration": 1}"#),
+    );
+    assert_fails(
+        &["render", &good, "--out", out, "--smoothing", "smooth"],
+        "unknown set \"smooth\"",
+    );
+    assert_fails(
+        &["render", &good, "--out", out, "--gamma", "0"],
+        "gamma 0 is not in (0, 1]",
+    );
+    assert_fails(
+        &["render", &good, "--out", &format!("{out}.txt")],
+        "must end in .json, .csv or .npy",
+    );
+    assert_fails(
+        &["render", "/nonexistent.json", "--out", out],
+        "cannot read /nonexistent.json",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bench_reports_its_figures() {
+    let out = json(&cli(&["bench", "--minutes", "0.2", "--runs", "1"]));
+    assert_eq!(out["bench"], "render");
+    assert!(out["frames"].as_u64().unwrap() >= 360);
+    assert!(out["median_ms"].as_f64().unwrap() > 0.0);
+}

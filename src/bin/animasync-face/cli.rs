@@ -3,8 +3,11 @@ use std::process::ExitCode;
 
 use animasync_face::{
     ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity,
-    PresetLibrary, Vad,
+    PresetLibrary, RenderOptions, SmoothingSet, TemporalParams, Vad,
 };
+
+use crate::bench;
+use crate::render_cmd::{self, Format, RenderSetup};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -28,6 +31,76 @@ enum Command {
     Emotions,
     /// Compile an emotion at a level or VAD point into the 52 weights.
     Compile(CompileArgs),
+    /// Render a scenario (or every scenario of a directory, in parallel) into 30 fps frames.
+    Render(RenderArgs),
+    /// Time the offline renderer on a synthetic monologue.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// A scenario JSON file, or a directory of them.
+    input: PathBuf,
+    /// Output file (.json, .csv or .npy), or a directory when INPUT is a directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Smoothing set: current, middle or none.
+    #[arg(long, default_value = "current", value_parser = parse_set)]
+    smoothing: SmoothingSet,
+    /// Override the set's damping gamma, in (0, 1].
+    #[arg(long)]
+    gamma: Option<f32>,
+    /// Override the set's running-mean beta, in [0, 1).
+    #[arg(long)]
+    beta: Option<f32>,
+    /// Override the set's Gaussian sigma, in frames.
+    #[arg(long)]
+    sigma: Option<f32>,
+    /// Override the set's crossfade length, in frames.
+    #[arg(long)]
+    fade: Option<u32>,
+    /// Seed of the eye motion.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Render as a live stream would: causal crossfades, no Gaussian smoothing.
+    #[arg(long)]
+    causal: bool,
+    /// Output format when INPUT is a directory: json (default), csv or npy.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// A preset library JSON file (default: the built-in library).
+    #[arg(long)]
+    presets: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Length of the synthetic monologue.
+    #[arg(long, default_value_t = 10.0)]
+    minutes: f64,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+}
+
+fn parse_set(text: &str) -> Result<SmoothingSet, String> {
+    text.parse().map_err(|e: FaceError| e.to_string())
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::from_path(&PathBuf::from(format!("x.{text}")))
+        .map_err(|_| format!("unknown format \"{text}\" (json, csv or npy)"))
+}
+
+fn load_library(path: &Option<PathBuf>) -> Result<PresetLibrary, String> {
+    match path {
+        None => Ok(PresetLibrary::builtin().clone()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            PresetLibrary::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+        }
+    }
 }
 
 #[derive(Args)]
@@ -77,29 +150,59 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Channels => Ok(pretty(&ChannelTable::builtin().to_json_value())),
         Command::Emotions => Ok(pretty(&EmotionTaxonomy::builtin().to_json_value())),
         Command::Compile(args) => {
-            let owned;
-            let library = match &args.presets {
-                None => PresetLibrary::builtin(),
-                Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    owned = PresetLibrary::from_json(&text)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    &owned
-                }
-            };
+            let library = load_library(&args.presets)?;
             let intensity = match (args.level, args.vad) {
                 (Some(level), _) => Intensity::Level(level),
                 (None, Some(vad)) => Intensity::Vad(vad),
                 (None, None) => unreachable!("clap requires --level or --vad"),
             };
-            let weights = ExpressionCompiler::new(library)
+            let weights = ExpressionCompiler::new(&library)
                 .compile(&args.emotion, intensity, args.mode)
                 .map_err(|e| e.to_string())?;
             let names: Vec<&str> = ChannelTable::builtin().names().collect();
-            let out = serde_json::json!({ "names": names, "weights": weights.to_vec() });
-            Ok(out.to_string() + "\n")
+            // Serialised from the f32s directly, so weights print in their shortest form.
+            #[derive(serde::Serialize)]
+            struct Compiled<'a> {
+                names: Vec<&'a str>,
+                weights: &'a [f32],
+            }
+            let out = serde_json::to_string(&Compiled {
+                names,
+                weights: &weights,
+            })
+            .expect("plain data serialises");
+            Ok(out + "\n")
         }
+        Command::Render(args) => {
+            let mut smoothing = TemporalParams::builtin().smoothing(args.smoothing);
+            let overridden = args.gamma.is_some()
+                || args.beta.is_some()
+                || args.sigma.is_some()
+                || args.fade.is_some();
+            smoothing.gamma = args.gamma.unwrap_or(smoothing.gamma);
+            smoothing.beta = args.beta.unwrap_or(smoothing.beta);
+            smoothing.sigma_frames = args.sigma.unwrap_or(smoothing.sigma_frames);
+            smoothing.fade_frames = args.fade.unwrap_or(smoothing.fade_frames);
+            smoothing.validate("smoothing").map_err(|e| e.to_string())?;
+            let setup = RenderSetup {
+                library: load_library(&args.presets)?,
+                options: RenderOptions {
+                    smoothing,
+                    seed: args.seed,
+                    causal: args.causal,
+                    eye_motion: true,
+                },
+                smoothing_name: if overridden {
+                    "custom".into()
+                } else {
+                    args.smoothing.to_string()
+                },
+            };
+            let summary = render_cmd::run(&args.input, &args.out, args.format, &setup)?;
+            eprintln!("{summary}");
+            Ok(String::new())
+        }
+        Command::Bench(args) => bench::run(args.minutes, args.runs),
     }
 }
 

@@ -1,0 +1,259 @@
+//! `animasync-face render`: scenario files (or a directory of them) -> frames on disk, in JSON,
+//! CSV or NPY (+ a JSON sidecar). Native-only: file I/O, WAV decoding and threads live here, the
+//! rendering itself is the library's.
+
+use std::path::{Path, PathBuf};
+
+use std::io::Write;
+
+use animasync_face::{
+    render, ChannelTable, EnergyMouth, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario,
+    SmoothingParams, TurnSpan, Vad, FPS,
+};
+use npyz::WriterBuilder;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// What to render with: everything but the scenario.
+pub struct RenderSetup {
+    pub library: PresetLibrary,
+    pub options: RenderOptions,
+    /// The smoothing set's name, or "custom" when values were overridden.
+    pub smoothing_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Npy,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Result<Format, String> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Ok(Format::Json),
+            Some("csv") => Ok(Format::Csv),
+            Some("npy") => Ok(Format::Npy),
+            _ => Err(format!(
+                "{}: the output must end in .json, .csv or .npy",
+                path.display()
+            )),
+        }
+    }
+
+    pub fn extension(&self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Npy => "npy",
+        }
+    }
+}
+
+/// Decodes a WAV file to mono f32 (channels averaged; integer formats scaled to [-1, 1]).
+pub fn read_wav(path: &Path) -> Result<Pcm, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot read WAV {}: {e}", path.display());
+    let mut reader = hound::WavReader::open(path).map_err(|e| fail(&e))?;
+    let spec = reader.spec();
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader
+            .samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(|e| fail(&e))?,
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|s| s as f32 * scale))
+                .collect::<Result<_, _>>()
+                .map_err(|e| fail(&e))?
+        }
+    };
+    let channels = usize::from(spec.channels.max(1));
+    let mono = interleaved
+        .chunks(channels)
+        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Pcm::new(mono, spec.sample_rate).map_err(|e| fail(&e))
+}
+
+/// Renders one scenario file; audio paths resolve against the scenario's directory.
+pub fn render_file(path: &Path, setup: &RenderSetup) -> Result<(Scenario, Rendered), String> {
+    let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let scenario = Scenario::from_json(&text).map_err(|e| at(&e))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let audio = scenario
+        .turns
+        .iter()
+        .map(|t| t.audio.as_ref().map(|a| read_wav(&dir.join(a))).transpose())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| at(&e))?;
+    let params = animasync_face::TemporalParams::builtin();
+    let rendered = render(
+        &scenario,
+        &audio,
+        &setup.library,
+        &setup.options,
+        params,
+        &mut EnergyMouth::new(params),
+    )
+    .map_err(|e| at(&e))?;
+    Ok((scenario, rendered))
+}
+
+/// Everything written about a render. Serialised straight from the `f32`s (not through
+/// `serde_json::Value`, which would widen them), so weights print in their shortest form.
+#[derive(Serialize)]
+struct Document<'a> {
+    id: &'a str,
+    fps: u32,
+    names: Vec<&'a str>,
+    regime: &'static str,
+    frame_count: usize,
+    turns: &'a [TurnSpan],
+    smoothing: SmoothingSummary<'a>,
+    seed: u64,
+    causal: bool,
+    lipsync: &'a str,
+    vad: &'a [Vad],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<Vec<&'a [f32]>>,
+}
+
+#[derive(Serialize)]
+struct SmoothingSummary<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    values: &'a SmoothingParams,
+}
+
+fn document<'a>(
+    scenario: &'a Scenario,
+    r: &'a Rendered,
+    setup: &'a RenderSetup,
+    frames: bool,
+) -> Document<'a> {
+    Document {
+        id: &scenario.id,
+        fps: FPS,
+        names: ChannelTable::builtin().names().collect(),
+        regime: r.regime.as_str(),
+        frame_count: r.frames.len(),
+        turns: &r.turns,
+        smoothing: SmoothingSummary {
+            name: &setup.smoothing_name,
+            values: &setup.options.smoothing,
+        },
+        seed: setup.options.seed,
+        causal: setup.options.causal,
+        lipsync: &r.lipsync,
+        vad: &r.vad,
+        frames: frames.then(|| r.frames.iter().map(|f| &f[..]).collect()),
+    }
+}
+
+fn write_json(path: &Path, document: &Document) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
+    let mut out = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut out, document).map_err(|e| fail(&e))?;
+    out.write_all(b"\n")
+        .and_then(|_| out.flush())
+        .map_err(|e| fail(&e))
+}
+
+/// Writes `r` to `out` in `format`; NPY gets a `.json` sidecar with the metadata.
+pub fn write(
+    out: &Path,
+    format: Format,
+    scenario: &Scenario,
+    r: &Rendered,
+    setup: &RenderSetup,
+) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", out.display());
+    match format {
+        Format::Json => write_json(out, &document(scenario, r, setup, true)),
+        Format::Csv => {
+            let names: Vec<&str> = ChannelTable::builtin().names().collect();
+            let mut text = format!("time,{}\n", names.join(","));
+            for (f, frame) in r.frames.iter().enumerate() {
+                let time = f as f64 / f64::from(FPS);
+                let values: Vec<String> = frame.iter().map(|w| w.to_string()).collect();
+                text.push_str(&format!("{time:.4},{}\n", values.join(",")));
+            }
+            std::fs::write(out, text).map_err(|e| fail(&e))
+        }
+        Format::Npy => {
+            let file = std::fs::File::create(out).map_err(|e| fail(&e))?;
+            let mut writer = npyz::WriteOptions::<f32>::new()
+                .default_dtype()
+                .shape(&[r.frames.len() as u64, 52])
+                .writer(std::io::BufWriter::new(file))
+                .begin_nd()
+                .map_err(|e| fail(&e))?;
+            writer
+                .extend(r.frames.iter().flat_map(|f| f.iter().copied()))
+                .map_err(|e| fail(&e))?;
+            writer.finish().map_err(|e| fail(&e))?;
+            write_json(
+                &out.with_extension("json"),
+                &document(scenario, r, setup, false),
+            )
+        }
+    }
+}
+
+/// `render INPUT --out OUT`: one file, or every `*.json` of a directory in parallel.
+pub fn run(
+    input: &Path,
+    out: &Path,
+    dir_format: Option<Format>,
+    setup: &RenderSetup,
+) -> Result<String, String> {
+    if input.is_dir() {
+        let format = dir_format.unwrap_or(Format::Json);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(|e| format!("cannot read {}: {e}", input.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!("{}: no scenario (*.json) files", input.display()));
+        }
+        std::fs::create_dir_all(out)
+            .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let results: Vec<Result<usize, String>> = files
+            .par_iter()
+            .map(|file| {
+                let (scenario, rendered) = render_file(file, setup)?;
+                let stem = file.file_stem().unwrap_or_default();
+                let target = out.join(stem).with_extension(format.extension());
+                write(&target, format, &scenario, &rendered, setup)?;
+                Ok(rendered.frames.len())
+            })
+            .collect();
+        let frames = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(format!(
+            "rendered {} scenarios ({} frames) into {}",
+            frames.len(),
+            frames.iter().sum::<usize>(),
+            out.display()
+        ))
+    } else {
+        if dir_format.is_some() {
+            return Err("--format is for directories; a file's format comes from --out".into());
+        }
+        let format = Format::from_path(out)?;
+        let (scenario, rendered) = render_file(input, setup)?;
+        write(out, format, &scenario, &rendered, setup)?;
+        Ok(format!(
+            "rendered {} frames into {}",
+            rendered.frames.len(),
+            out.display()
+        ))
+    }
+}
