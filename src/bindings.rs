@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity,
-    OnnxModel, PresetLibrary, Vad,
+    render, ChannelTable, CompileMode, EmotionTaxonomy, EnergyMouth, ExpressionCompiler, FaceError,
+    Intensity, OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SmoothingParams,
+    SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -45,6 +46,34 @@ export interface EmotionInfo {
   signature: string[]; vad: [number, number, number][];
 }
 export interface EmotionTaxonomyJson { schema: string; version: number; levels: string[]; emotions: EmotionInfo[] }
+export type SmoothingSetName = "current" | "middle" | "none";
+/** Custom smoothing values (see the README's parameter table). */
+export interface SmoothingValues { gamma: number; beta: number; sigmaFrames: number; fadeFrames: number }
+/** Mono audio for one turn. */
+export interface TurnAudio { samples: Float32Array; sampleRate: number }
+export interface RenderScenarioOptions {
+  /** A named set (default "current") or custom values. */
+  smoothing?: SmoothingSetName | SmoothingValues;
+  /** Seed of the eye motion; default 0. */
+  seed?: number;
+  /** Streaming behaviour (causal fades, no Gaussian smoothing); default false. */
+  causal?: boolean;
+  /** Blinks and iris motion; default true. */
+  eyeMotion?: boolean;
+  /** Audio per turn, in turn order (null for a silent turn); required for turns that name audio. */
+  audio?: (TurnAudio | null)[];
+}
+export interface RenderedScenario {
+  fps: number; names: string[]; regime: "monologue" | "dialogue"; frameCount: number;
+  turns: { startFrame: number; endFrame: number }[];
+  smoothing: SmoothingValues; lipsync: string;
+  /** frameCount x 52, row-major. */
+  blendshapes: Float32Array;
+  /** frameCount x 3 (valence, arousal, dominance) the frames were compiled at. */
+  vad: Float32Array;
+  /** The speech gate's weight per frame. */
+  speech: Float32Array;
+}
 "#;
 
 #[wasm_bindgen]
@@ -57,6 +86,10 @@ extern "C" {
     pub type EmotionTaxonomyValue;
     #[wasm_bindgen(typescript_type = "number[][]")]
     pub type Shapes;
+    #[wasm_bindgen(typescript_type = "RenderScenarioOptions")]
+    pub type RenderScenarioOptionsValue;
+    #[wasm_bindgen(typescript_type = "RenderedScenario")]
+    pub type RenderedScenarioValue;
 }
 
 fn js_error(e: FaceError) -> JsError {
@@ -220,17 +253,7 @@ pub fn compile_expression(
     let request: JsValue = request.into();
     // serde-wasm-bindgen reads only the fields it knows, so a typo (`levle`) would otherwise
     // surface as a confusing "give exactly one of level or vad".
-    if request.is_object() {
-        for key in js_sys::Object::keys(request.unchecked_ref::<js_sys::Object>()).iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !COMPILE_REQUEST_FIELDS.contains(&key.as_str()) {
-                return Err(JsError::new(&format!(
-                    "invalid compile request: unknown field `{key}` (expected one of {})",
-                    COMPILE_REQUEST_FIELDS.join(", ")
-                )));
-            }
-        }
-    }
+    check_keys("compile request", &request, &COMPILE_REQUEST_FIELDS)?;
     let request: CompileRequest = serde_wasm_bindgen::from_value(request)
         .map_err(|e| JsError::new(&format!("invalid compile request: {e}")))?;
     let intensity = match (request.level, request.vad) {
@@ -285,4 +308,220 @@ impl JsOnnxModel {
         let outputs = self.inner.run(&[input]).map_err(js_error)?;
         Ok(Float32Array::from(&outputs[0][..]))
     }
+}
+
+/// Every key of `value` must be one of `allowed` (serde-wasm-bindgen ignores unknown keys, which
+/// would turn a typo into a silent default).
+fn check_keys(what: &str, value: &JsValue, allowed: &[&str]) -> Result<(), JsError> {
+    if !value.is_object() {
+        return Ok(());
+    }
+    for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(JsError::new(&format!(
+                "invalid {what}: unknown field `{key}` (expected one of {})",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn smoothing_from_js(value: &JsValue) -> Result<SmoothingParams, JsError> {
+    let params = TemporalParams::builtin();
+    if value.is_undefined() || value.is_null() {
+        return Ok(params.smoothing(SmoothingSet::default()));
+    }
+    if let Some(name) = value.as_string() {
+        return Ok(params.smoothing(name.parse().map_err(js_error)?));
+    }
+    check_keys(
+        "smoothing",
+        value,
+        &["gamma", "beta", "sigmaFrames", "fadeFrames"],
+    )?;
+    let number = |key: &str| -> Result<f64, JsError> {
+        get(value, key)
+            .as_f64()
+            .ok_or_else(|| JsError::new(&format!("invalid smoothing: `{key}` must be a number")))
+    };
+    let (gamma, beta, sigma) = (number("gamma")?, number("beta")?, number("sigmaFrames")?);
+    let fade = number("fadeFrames")?;
+    if fade.fract() != 0.0 || !(0.0..=600.0).contains(&fade) {
+        return Err(JsError::new(
+            "invalid smoothing: `fadeFrames` must be an integer in [0, 600]",
+        ));
+    }
+    let custom = SmoothingParams {
+        gamma: gamma as f32,
+        beta: beta as f32,
+        sigma_frames: sigma as f32,
+        fade_frames: fade as u32,
+    };
+    custom.validate("smoothing").map_err(js_error)?;
+    Ok(custom)
+}
+
+fn audio_from_js(value: &JsValue, turns: usize) -> Result<Vec<Option<Pcm>>, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(vec![None; turns]);
+    }
+    let array: &js_sys::Array = value.dyn_ref().ok_or_else(|| {
+        JsError::new("invalid options: `audio` must be an array (one entry per turn)")
+    })?;
+    if array.length() as usize != turns {
+        return Err(JsError::new(&format!(
+            "invalid options: `audio` has {} entries for {turns} turns",
+            array.length()
+        )));
+    }
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            if entry.is_undefined() || entry.is_null() {
+                return Ok(None);
+            }
+            check_keys(&format!("audio[{i}]"), &entry, &["samples", "sampleRate"])?;
+            let samples: Float32Array = get(&entry, "samples").dyn_into().map_err(|_| {
+                JsError::new(&format!(
+                    "invalid audio[{i}]: `samples` must be a Float32Array"
+                ))
+            })?;
+            let rate = get(&entry, "sampleRate").as_f64().unwrap_or(f64::NAN);
+            if rate.fract() != 0.0 || !(1.0..=1e6).contains(&rate) {
+                return Err(JsError::new(&format!(
+                    "invalid audio[{i}]: `sampleRate` {rate} is not a whole number of Hz"
+                )));
+            }
+            Pcm::new(samples.to_vec(), rate as u32)
+                .map(Some)
+                .map_err(|e| JsError::new(&format!("audio[{i}]: {e}")))
+        })
+        .collect()
+}
+
+/// Renders a scenario (JSON text, see the README) into 30 fps frames through the temporal layer.
+#[wasm_bindgen(js_name = renderScenario)]
+pub fn render_scenario(
+    library: &JsPresetLibrary,
+    scenario: &str,
+    options: Option<RenderScenarioOptionsValue>,
+) -> Result<RenderedScenarioValue, JsError> {
+    let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+    check_keys(
+        "options",
+        &options,
+        &["smoothing", "seed", "causal", "eyeMotion", "audio"],
+    )?;
+    let scenario = Scenario::from_json(scenario).map_err(js_error)?;
+    let flag = |key: &str, default: bool| -> Result<bool, JsError> {
+        let v = get(&options, key);
+        if v.is_undefined() {
+            Ok(default)
+        } else {
+            v.as_bool()
+                .ok_or_else(|| JsError::new(&format!("invalid options: `{key}` must be a boolean")))
+        }
+    };
+    let seed = match get(&options, "seed").as_f64() {
+        None if get(&options, "seed").is_undefined() => 0,
+        Some(s) if s.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&s) => s as u64,
+        _ => {
+            return Err(JsError::new(
+                "invalid options: `seed` must be a non-negative integer",
+            ))
+        }
+    };
+    let render_options = RenderOptions {
+        smoothing: smoothing_from_js(&get(&options, "smoothing"))?,
+        seed,
+        causal: flag("causal", false)?,
+        eye_motion: flag("eyeMotion", true)?,
+    };
+    let audio = audio_from_js(&get(&options, "audio"), scenario.turns.len())?;
+    let params = TemporalParams::builtin();
+    let rendered = render(
+        &scenario,
+        &audio,
+        &library.inner,
+        &render_options,
+        params,
+        &mut EnergyMouth::new(params),
+    )
+    .map_err(js_error)?;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Span {
+        start_frame: usize,
+        end_frame: usize,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Meta<'a> {
+        fps: u32,
+        names: Vec<&'a str>,
+        regime: &'static str,
+        frame_count: usize,
+        turns: Vec<Span>,
+        smoothing: SmoothingValues,
+        lipsync: &'a str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct SmoothingValues {
+        gamma: f32,
+        beta: f32,
+        sigma_frames: f32,
+        fade_frames: u32,
+    }
+    let s = render_options.smoothing;
+    let meta = Meta {
+        fps: FPS,
+        names: ChannelTable::builtin().names().collect(),
+        regime: rendered.regime.as_str(),
+        frame_count: rendered.frames.len(),
+        turns: rendered
+            .turns
+            .iter()
+            .map(|t| Span {
+                start_frame: t.start_frame,
+                end_frame: t.end_frame,
+            })
+            .collect(),
+        smoothing: SmoothingValues {
+            gamma: s.gamma,
+            beta: s.beta,
+            sigma_frames: s.sigma_frames,
+            fade_frames: s.fade_frames,
+        },
+        lipsync: &rendered.lipsync,
+    };
+    let out = to_js(&meta)?;
+    let flat: Vec<f32> = rendered
+        .frames
+        .iter()
+        .flat_map(|f| f.iter().copied())
+        .collect();
+    debug_assert_eq!(flat.len(), rendered.frames.len() * CHANNEL_COUNT);
+    let vad: Vec<f32> = rendered.vad.iter().flat_map(|v| v.as_array()).collect();
+    for (key, array) in [
+        ("blendshapes", flat),
+        ("vad", vad),
+        ("speech", rendered.speech),
+    ] {
+        js_sys::Reflect::set(
+            &out,
+            &JsValue::from_str(key),
+            &Float32Array::from(&array[..]),
+        )
+        .map_err(|_| JsError::new("cannot build the result object"))?;
+    }
+    Ok(out.unchecked_into())
 }

@@ -1,4 +1,4 @@
-"""Rewrites tests/golden/compile.json from the native CLI (run after a deliberate change to the
+"""Rewrites tests/golden/compile.json and tests/golden/arc-monologue.render.json from the native CLI (run after a deliberate change to the
 presets or compiler parameters, then review the diff):
 
     cargo build && python3 tests/golden/make_golden.py
@@ -38,3 +38,22 @@ description = ("Expected compile outputs, written by the native CLI (tests/golde
 text = "{\n  \"description\": " + json.dumps(description) + ",\n  \"cases\": [\n"
 text += ",\n".join("    " + json.dumps(c) for c in cases) + "\n  ]\n}\n"
 (ROOT / "tests" / "golden" / "compile.json").write_text(text)
+
+# A rendered scenario (every 5th frame of www/scenarios/arc-monologue.json, CURRENT, seed 0):
+# the Node and browser tests render it in WebAssembly and must find the same frames.
+SCENARIO = ROOT / "www" / "scenarios" / "arc-monologue.json"
+OUT = ROOT / "target" / "golden-arc.json"
+subprocess.check_call([str(CLI), "render", str(SCENARIO), "--out", str(OUT), "--seed", "0"])
+rendered = json.loads(OUT.read_text())
+golden = {
+    "description": "Every 5th frame of www/scenarios/arc-monologue.json rendered by the native CLI "
+                   "(smoothing current, seed 0), written by tests/golden/make_golden.py.",
+    "scenario": "www/scenarios/arc-monologue.json",
+    "frame_count": rendered["frame_count"],
+    "turns": rendered["turns"],
+    "step": 5,
+    "frames": rendered["frames"][::5],
+}
+text = "{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in golden.items() if k != "frames")
+text += ',\n  "frames": [\n' + ",\n".join("    " + json.dumps(f) for f in golden["frames"]) + "\n  ]\n}\n"
+(ROOT / "tests" / "golden" / "arc-monologue.render.json").write_text(text)

@@ -1,7 +1,7 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel } from 'animasync-face';
-import type { CompileRequest, CompileModeName, EmotionInfo } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario } from 'animasync-face';
+import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
   await init();
@@ -14,8 +14,14 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const model = new OnnxModel(bytes);
   const shapes: number[][] = model.inputShapes;
   model.free();
+  const options: RenderScenarioOptions = { smoothing: 'middle', seed: 1, audio: [{ samples: new Float32Array(16000), sampleRate: 16000 }] };
+  const rendered: RenderedScenario = renderScenario(library, '{"id":"x","regime":"monologue","turns":[]}', options);
+  const firstTurnEnd: number = rendered.turns[0].endFrame;
+  const jaw: number = rendered.blendshapes[24];
+  // @ts-expect-error: smoothing names are checked
+  renderScenario(library, '{}', { smoothing: 'smooth' });
   library.free();
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
-  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length;
+  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw;
 }

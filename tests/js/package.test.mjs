@@ -6,8 +6,10 @@ import { readFile } from 'node:fs/promises';
 
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad,
-  PresetLibrary, OnnxModel,
+  PresetLibrary, OnnxModel, renderScenario,
 } from 'animasync-face';
+
+import { decodeWav } from './wav.mjs';
 
 const root = new URL('../../', import.meta.url);
 const fixture = (path) => readFile(new URL(`tests/fixtures/${path}`, root));
@@ -129,4 +131,81 @@ test('tract runs an ONNX model inside the package and matches numpy', async () =
   assert.throws(() => new OnnxModel(new Uint8Array()), /empty/);
   const symbolic = await fixture('symbolic_batch.onnx');
   assert.throws(() => new OnnxModel(symbolic), /symbolic shape/);
+});
+
+// ---------------------------------------------------------------- the temporal layer
+
+const scenarioText = async (id) => readFile(new URL(`www/scenarios/${id}.json`, root), 'utf8');
+const scenarioAudio = async (id) => {
+  const scenario = JSON.parse(await scenarioText(id));
+  return Promise.all(scenario.turns.map(async (turn) => (turn.audio
+    ? decodeWav(await readFile(new URL(`www/scenarios/${turn.audio}`, root)))
+    : null)));
+};
+
+test('renderScenario in WebAssembly gives the frames the native CLI rendered', async () => {
+  const golden = JSON.parse(await readFile(new URL('tests/golden/arc-monologue.render.json', root), 'utf8'));
+  const library = PresetLibrary.builtin();
+  const result = renderScenario(library, await scenarioText('arc-monologue'), { audio: await scenarioAudio('arc-monologue') });
+  library.free();
+  assert.equal(result.fps, 30);
+  assert.equal(result.regime, 'monologue');
+  assert.equal(result.frameCount, golden.frame_count);
+  assert.deepEqual(result.turns, golden.turns.map((t) => ({ startFrame: t.start_frame, endFrame: t.end_frame })));
+  assert.equal(result.blendshapes.length, result.frameCount * 52);
+  assert.equal(result.vad.length, result.frameCount * 3);
+  assert.equal(result.speech.length, result.frameCount);
+  assert.equal(result.lipsync, 'energy');
+  let worst = 0;
+  golden.frames.forEach((frame, k) => {
+    const f = k * golden.step;
+    frame.forEach((w, c) => { worst = Math.max(worst, Math.abs(result.blendshapes[f * 52 + c] - w)); });
+  });
+  assert.ok(worst < 1e-4, `largest difference from the native render: ${worst}`);
+  assert.ok(result.speech.some((g) => g === 1) && result.speech.some((g) => g === 0));
+});
+
+test('renderScenario takes every smoothing set and custom values', async () => {
+  const library = PresetLibrary.builtin();
+  const text = await scenarioText('dialogue-reactions');
+  const audio = await scenarioAudio('dialogue-reactions');
+  const monologue = JSON.stringify({ ...JSON.parse(text), regime: 'monologue' });
+  const frames = {};
+  for (const smoothing of ['current', 'middle', 'none']) {
+    const r = renderScenario(library, monologue, { smoothing, audio, seed: 3 });
+    frames[smoothing] = r.blendshapes;
+    assert.ok(r.blendshapes.every((w) => w >= 0 && w <= 1));
+  }
+  assert.notDeepEqual(frames.current, frames.middle);
+  assert.notDeepEqual(frames.current, frames.none);
+  const custom = renderScenario(library, monologue, { smoothing: { gamma: 0.3, beta: 0.7, sigmaFrames: 30, fadeFrames: 96 }, audio, seed: 3 });
+  assert.deepEqual(custom.blendshapes, frames.current);
+  assert.deepEqual(custom.smoothing, { gamma: Math.fround(0.3), beta: Math.fround(0.7), sigmaFrames: 30, fadeFrames: 96 });
+  // Same seed, same frames; the eyes follow the seed.
+  assert.deepEqual(renderScenario(library, monologue, { audio, seed: 3 }).blendshapes, frames.current);
+  assert.notDeepEqual(renderScenario(library, monologue, { audio, seed: 4 }).blendshapes, frames.current);
+  library.free();
+});
+
+test('renderScenario rejects bad scenarios and options with clear errors', async () => {
+  const library = PresetLibrary.builtin();
+  const text = await scenarioText('arc-monologue');
+  const audio = await scenarioAudio('arc-monologue');
+  const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+  throwsWith(() => renderScenario(library, text), /names audio "arc-monologue-1\.wav" but none was given/);
+  throwsWith(() => renderScenario(library, text, { audio: audio.slice(1) }), /`audio` has 2 entries for 3 turns/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: 'smooth' }), /unknown set "smooth"/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0, beta: 0.7, sigmaFrames: 30, fadeFrames: 96 } }), /gamma 0 is not in \(0, 1\]/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0.3 } }), /`beta` must be a number/);
+  throwsWith(() => renderScenario(library, text, { audio, sed: 1 }), /unknown field `sed`/);
+  throwsWith(() => renderScenario(library, text, { audio, seed: -1 }), /`seed` must be a non-negative integer/);
+  const nan = audio.map((a) => a && { samples: Float32Array.from(a.samples), sampleRate: a.sampleRate });
+  nan[1].samples[100] = NaN;
+  throwsWith(() => renderScenario(library, text, { audio: nan }), /audio\[1\]: audio: sample 100 is NaN/);
+  throwsWith(() => renderScenario(library, text, { audio: audio.map((a) => a && { ...a, sampleRate: 4000 }) }), /4000 Hz/);
+  throwsWith(() => renderScenario(library, '{"id": "x", "regime": "monologue", "turns": [{"emotion": "joy", "level": 3}]}'), /scenario\.turns\[0\]: missing "duration"/);
+  throwsWith(() => renderScenario(library, '{"id": "x"'), /EOF while parsing/);
+  // Still usable.
+  assert.equal(renderScenario(library, '{"id": "x", "regime": "dialogue", "turns": [{"emotion": "joy", "level": 3, "duration": 1}]}').frameCount, 30);
+  library.free();
 });
