@@ -3,8 +3,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use animasync_face::{
-    CompileMode, EmotionTaxonomy, ExpressionCompiler, Intensity, PresetLibrary, Vad,
-    AUTHORED_LEVELS, CHANNEL_COUNT,
+    render, CompileMode, EmotionTaxonomy, EnergyMouth, ExpressionCompiler, Intensity, Pcm,
+    PresetLibrary, RenderOptions, Scenario, SmoothingSet, TemporalParams, Vad, AUTHORED_LEVELS,
+    CHANNEL_COUNT,
 };
 use proptest::prelude::*;
 
@@ -113,6 +114,59 @@ proptest! {
         let b = c.compile(&e, Intensity::Level(level + 0.01), CompileMode::Expressive).unwrap();
         for (x, y) in a.iter().zip(&b) {
             prop_assert!((x - y).abs() <= 0.05, "{} -> {}", x, y);
+        }
+    }
+}
+
+/// A random turn: emotion, intensity, duration, gap, and maybe noisy "speech" at a random rate.
+fn turn() -> impl Strategy<Value = (String, Option<Pcm>)> {
+    (emotion_id(), intensity(), 0.05f64..3.0, 0.0f64..1.0, proptest::option::of((8_000u32..=96_000, 0.0f32..1.0)))
+        .prop_map(|(emotion, intensity, duration, gap, audio)| {
+            let strength = match intensity {
+                Intensity::Level(l) => format!(r#""level": {l}"#),
+                Intensity::Vad(v) => format!(r#""vad": [{}, {}, {}]"#, v.valence, v.arousal, v.dominance),
+            };
+            let audio_field = if audio.is_some() { r#", "audio": "x.wav""# } else { "" };
+            let json = format!(r#"{{"emotion": "{emotion}", {strength}, "duration": {duration}, "gap": {gap}{audio_field}}}"#);
+            let pcm = audio.map(|(rate, loudness)| {
+                let n = (duration * f64::from(rate)) as usize + 1;
+                // Deterministic pseudo-noise bursts: loud and quiet stretches.
+                let samples = (0..n)
+                    .map(|i| loudness * ((i as f32 * 0.37).sin() * (i as f32 * 0.0011).sin()).clamp(-1.0, 1.0))
+                    .collect();
+                Pcm::new(samples, rate).unwrap()
+            });
+            (json, pcm)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_scenario_renders_finite_weights_in_range(
+        turns in proptest::collection::vec(turn(), 1..5),
+        monologue in any::<bool>(),
+        set in proptest::sample::select(SmoothingSet::ALL.to_vec()),
+        seed in any::<u64>(),
+        causal in any::<bool>(),
+    ) {
+        let regime = if monologue { "monologue" } else { "dialogue" };
+        let texts: Vec<&str> = turns.iter().map(|(t, _)| t.as_str()).collect();
+        let scenario = Scenario::from_json(&format!(r#"{{"id": "p", "regime": "{regime}", "turns": [{}]}}"#, texts.join(","))).unwrap();
+        let audio: Vec<Option<Pcm>> = turns.into_iter().map(|(_, a)| a).collect();
+        let params = TemporalParams::builtin();
+        let options = RenderOptions { smoothing: params.smoothing(set), seed, causal, eye_motion: true };
+        let r = render(&scenario, &audio, PresetLibrary::builtin(), &options, params, &mut EnergyMouth::new(params)).unwrap();
+        prop_assert_eq!(r.frames.len(), r.turns.last().unwrap().end_frame);
+        prop_assert_eq!(r.vad.len(), r.frames.len());
+        for frame in &r.frames {
+            for w in frame {
+                prop_assert!(w.is_finite() && (0.0..=1.0).contains(w), "{}", w);
+            }
+        }
+        for g in &r.speech {
+            prop_assert!((0.0..=1.0).contains(g));
         }
     }
 }
