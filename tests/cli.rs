@@ -241,6 +241,12 @@ fn render_writes_json_csv_and_npy() {
     );
     assert_eq!(csv.lines().count(), frames.len() + 1);
     assert!(csv.lines().nth(2).unwrap().starts_with("0.0333,"));
+    let csv_meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("arc.csv.json")).unwrap()).unwrap();
+    assert_eq!(
+        (csv_meta["regime"].as_str(), csv_meta["seed"].as_u64()),
+        (Some("monologue"), Some(4))
+    );
 
     assert!(
         cli(&["render", ARC, "--out", &out("npy"), "--smoothing", "none"])
@@ -258,7 +264,7 @@ fn render_writes_json_csv_and_npy() {
     let header_len = usize::from(u16::from_le_bytes([npy[8], npy[9]]));
     assert_eq!(npy.len(), 10 + header_len + frames.len() * 52 * 4);
     let sidecar: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("arc.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("arc.npy.json")).unwrap()).unwrap();
     assert_eq!(sidecar["smoothing"]["name"], "none");
     assert!(sidecar.get("frames").is_none());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -286,7 +292,7 @@ fn render_a_directory_in_parallel() {
     for id in ["arc-monologue", "dialogue-reactions", "korean-monologue"] {
         assert!(dir.join(format!("{id}.npy")).exists(), "{id}");
         let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.json"))).unwrap())
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.npy.json"))).unwrap())
                 .unwrap();
         assert_eq!(meta["smoothing"]["name"], "custom");
         assert_eq!(meta["smoothing"]["gamma"], 0.5);

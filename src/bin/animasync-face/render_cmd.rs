@@ -165,7 +165,16 @@ fn write_json(path: &Path, document: &Document) -> Result<(), String> {
         .map_err(|e| fail(&e))
 }
 
-/// Writes `r` to `out` in `format`; NPY gets a `.json` sidecar with the metadata.
+/// `OUT.npy` -> `OUT.npy.json`: the sidecar can never overwrite a JSON render beside it.
+pub fn sidecar_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+/// Writes `r` to `out` in `format`. CSV and NPY carry only the frames (CSV: a `time` column and
+/// the 52 names), so both get a sidecar `OUT.csv.json` / `OUT.npy.json` with the metadata
+/// (regime, turns, smoothing, seed, VAD track).
 pub fn write(
     out: &Path,
     format: Format,
@@ -184,7 +193,8 @@ pub fn write(
                 let values: Vec<String> = frame.iter().map(|w| w.to_string()).collect();
                 text.push_str(&format!("{time:.4},{}\n", values.join(",")));
             }
-            std::fs::write(out, text).map_err(|e| fail(&e))
+            std::fs::write(out, text).map_err(|e| fail(&e))?;
+            write_json(&sidecar_path(out), &document(scenario, r, setup, false))
         }
         Format::Npy => {
             let file = std::fs::File::create(out).map_err(|e| fail(&e))?;
@@ -198,10 +208,7 @@ pub fn write(
                 .extend(r.frames.iter().flat_map(|f| f.iter().copied()))
                 .map_err(|e| fail(&e))?;
             writer.finish().map_err(|e| fail(&e))?;
-            write_json(
-                &out.with_extension("json"),
-                &document(scenario, r, setup, false),
-            )
+            write_json(&sidecar_path(out), &document(scenario, r, setup, false))
         }
     }
 }
