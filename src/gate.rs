@@ -73,13 +73,6 @@ impl SpeechGate {
         };
         self.weight
     }
-
-    /// Pushes a whole track of silence: the gate closes and its weight returns to 0.
-    pub fn reset(&mut self) {
-        self.open = false;
-        self.streak = 0;
-        self.weight = 0.0;
-    }
 }
 
 #[cfg(test)]

@@ -47,10 +47,6 @@ impl Pcm {
         self.sample_rate
     }
 
-    pub fn duration_s(&self) -> f64 {
-        self.samples.len() as f64 / f64::from(self.sample_rate)
-    }
-
     /// Number of 30 fps frames the audio covers (a partial last frame counts).
     pub fn frame_count(&self) -> usize {
         frames_covering(self.samples.len(), self.sample_rate)

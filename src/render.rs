@@ -186,7 +186,12 @@ pub fn render(
                 .take(window.1)
                 .skip(window.0)
             {
-                let (prev, next) = (compile(i - 1, f)?, compile(i, f)?);
+                // The frame already holds its own turn's face; compile only the other side.
+                let (prev, next) = if f < boundary {
+                    (*slot, compile(i, f)?)
+                } else {
+                    (compile(i - 1, f)?, *slot)
+                };
                 let w = fade_weight(f, window);
                 let mut frame: Weights = std::array::from_fn(|c| (1.0 - w) * prev[c] + w * next[c]);
                 if pass_through {

@@ -291,9 +291,10 @@ fn render_a_directory_in_parallel() {
     );
     for id in ["arc-monologue", "dialogue-reactions", "korean-monologue"] {
         assert!(dir.join(format!("{id}.npy")).exists(), "{id}");
-        let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{id}.npy.json"))).unwrap())
-                .unwrap();
+        let meta: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{id}.npy.json"))).unwrap(),
+        )
+        .unwrap();
         assert_eq!(meta["smoothing"]["name"], "custom");
         assert_eq!(meta["smoothing"]["gamma"], 0.5);
     }
