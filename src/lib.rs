@@ -13,6 +13,7 @@
 //! - [`smoothing`]: VAD damping and smoothing, turn crossfades, brow pass-through.
 //! - [`eyes`]: blinks, drift and saccades.
 //! - [`lipsync`]: audio -> mouth ([`LipSync`], the energy baseline).
+//! - [`resample`]: any input rate -> the model's rate, streaming.
 //! - [`gate`]: the speech gate.
 //! - [`merge`]: lip sync + expression by channel class.
 //! - [`render`]: a scenario -> frames, composing all of the above.
@@ -29,6 +30,7 @@ pub mod merge;
 pub mod model;
 pub mod presets;
 pub mod render;
+pub mod resample;
 pub mod scenario;
 pub mod smoothing;
 pub mod temporal;
