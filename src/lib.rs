@@ -14,6 +14,7 @@
 //! - [`eyes`]: blinks, drift and saccades.
 //! - [`lipsync`]: audio -> mouth ([`LipSync`], the energy baseline).
 //! - [`resample`]: any input rate -> the model's rate, streaming.
+//! - [`features`]: log-mel or PCM frames for a model, streaming.
 //! - [`gate`]: the speech gate.
 //! - [`merge`]: lip sync + expression by channel class.
 //! - [`render`]: a scenario -> frames, composing all of the above.
@@ -23,6 +24,7 @@ pub mod emotion;
 pub mod error;
 pub mod expression;
 pub mod eyes;
+pub mod features;
 pub mod gate;
 mod json;
 pub mod lipsync;
