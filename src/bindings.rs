@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    render, ChannelTable, CompileMode, EmotionTaxonomy, EnergyMouth, ExpressionCompiler, FaceError,
-    Intensity, OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SmoothingParams,
+    render, ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity,
+    OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth, SmoothingParams,
     SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
 };
 
@@ -452,7 +452,7 @@ pub fn render_scenario(
         &library.inner,
         &render_options,
         params,
-        &mut EnergyMouth::new(params),
+        &mut SignalMouth::new(params),
     )
     .map_err(js_error)?;
 

@@ -44,7 +44,7 @@ pub use channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_CO
 pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
 pub use error::{FaceError, Result};
 pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
-pub use lipsync::{EnergyMouth, LipSync, Pcm};
+pub use lipsync::{LipSync, Pcm, SignalMouth};
 pub use model::OnnxModel;
 pub use presets::{PresetLibrary, AUTHORED_LEVELS};
 pub use render::{render, RenderOptions, Rendered, TurnSpan};

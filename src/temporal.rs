@@ -149,7 +149,7 @@ pub struct GateParams {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnergyMouthParams {
+pub struct SignalMouthParams {
     /// Frame energy (dBFS) at which the mouth starts to open.
     pub floor_db: f32,
     /// Frame energy at which the mouth is fully open.
@@ -158,8 +158,15 @@ pub struct EnergyMouthParams {
     pub attack: f32,
     /// Per-frame smoothing factor while closing.
     pub release: f32,
-    /// Weight of each driven channel at full opening.
-    pub channels: BTreeMap<String, f32>,
+    /// Zero-crossing rate (Hz) mapped to brightness 0 (dark, rounded vowels) and 1 (bright,
+    /// spread vowels and sibilants).
+    pub bright_hz: [f32; 2],
+    /// Weights at full opening, scaled down a little as the sound brightens.
+    pub open: BTreeMap<String, f32>,
+    /// Weights of rounded (dark) sounds: o, u, w.
+    pub round: BTreeMap<String, f32>,
+    /// Weights of spread (bright) sounds: i, e, s.
+    pub spread: BTreeMap<String, f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,7 +188,7 @@ struct TemporalDocument {
     brow_pass_through: BrowDocument,
     eyes: EyeParams,
     gate: GateParams,
-    energy_mouth: EnergyMouthParams,
+    signal_mouth: SignalMouthParams,
 }
 
 const SCHEMA: &str = "animasync-face/temporal";
@@ -199,9 +206,9 @@ pub struct TemporalParams {
     pub brow_threshold: f32,
     pub eyes: EyeParams,
     pub gate: GateParams,
-    pub energy_mouth: EnergyMouthParams,
-    /// `energy_mouth.channels` as (index, weight), resolved once.
-    pub energy_mouth_channels: Vec<(usize, f32)>,
+    pub signal_mouth: SignalMouthParams,
+    /// Per channel, its `[open, round, spread]` weights from `signal_mouth`, resolved once.
+    pub signal_mouth_channels: Vec<[f32; 3]>,
 }
 
 impl TemporalParams {
@@ -311,27 +318,34 @@ impl TemporalParams {
                 "needs close_db < open_db <= 0 and attack/release of at least one frame".into(),
             ));
         }
-        let m = &doc.energy_mouth;
+        let m = &doc.signal_mouth;
         let unit = |x: f32| 0.0 < x && x <= 1.0;
         if !(m.floor_db < m.ceiling_db && m.ceiling_db <= 0.0 && unit(m.attack) && unit(m.release))
+            || !(0.0 <= m.bright_hz[0] && m.bright_hz[0] < m.bright_hz[1])
         {
             return Err(invalid(
-                "energy_mouth",
-                "needs floor_db < ceiling_db <= 0 and attack/release in (0, 1]".into(),
+                "signal_mouth",
+                "needs floor_db < ceiling_db <= 0, attack/release in (0, 1] and 0 <= bright_hz[0] < bright_hz[1]".into(),
             ));
         }
-        let energy_mouth_channels = m
-            .channels
-            .iter()
-            .map(|(name, &w)| {
-                let place = format!("energy_mouth.channels.{name}");
-                let c = channels.require("energy_mouth.channels", name)?;
+        let mut signal_mouth_channels = vec![[0.0f32; 3]; crate::CHANNEL_COUNT];
+        for (k, (group, table)) in [
+            ("open", &m.open),
+            ("round", &m.round),
+            ("spread", &m.spread),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for (name, &w) in table {
+                let place = format!("signal_mouth.{group}.{name}");
+                let c = channels.require(&format!("signal_mouth.{group}"), name)?;
                 if !(0.0..=1.0).contains(&w) {
                     return Err(invalid(&place, format!("{w} is not in [0, 1]")));
                 }
-                Ok((c, w))
-            })
-            .collect::<Result<Vec<_>>>()?;
+                signal_mouth_channels[c][k] = w;
+            }
+        }
         Ok(TemporalParams {
             current,
             middle,
@@ -340,8 +354,8 @@ impl TemporalParams {
             brow_threshold: threshold,
             eyes: doc.eyes,
             gate: doc.gate,
-            energy_mouth: doc.energy_mouth,
-            energy_mouth_channels,
+            signal_mouth: doc.signal_mouth,
+            signal_mouth_channels,
         })
     }
 

@@ -3,8 +3,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use animasync_face::{
-    render, CompileMode, EmotionTaxonomy, EnergyMouth, ExpressionCompiler, Intensity, Pcm,
-    PresetLibrary, RenderOptions, Scenario, SmoothingSet, TemporalParams, Vad, AUTHORED_LEVELS,
+    render, CompileMode, EmotionTaxonomy, ExpressionCompiler, Intensity, Pcm, PresetLibrary,
+    RenderOptions, Scenario, SignalMouth, SmoothingSet, TemporalParams, Vad, AUTHORED_LEVELS,
     CHANNEL_COUNT,
 };
 use proptest::prelude::*;
@@ -157,7 +157,7 @@ proptest! {
         let audio: Vec<Option<Pcm>> = turns.into_iter().map(|(_, a)| a).collect();
         let params = TemporalParams::builtin();
         let options = RenderOptions { smoothing: params.smoothing(set), seed, causal, eye_motion: true };
-        let r = render(&scenario, &audio, PresetLibrary::builtin(), &options, params, &mut EnergyMouth::new(params)).unwrap();
+        let r = render(&scenario, &audio, PresetLibrary::builtin(), &options, params, &mut SignalMouth::new(params)).unwrap();
         prop_assert_eq!(r.frames.len(), r.turns.last().unwrap().end_frame);
         prop_assert_eq!(r.vad.len(), r.frames.len());
         for frame in &r.frames {

@@ -7,9 +7,9 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use animasync_face::eyes::EyeMotion;
 use animasync_face::{
-    render, ChannelTable, CompileMode, EnergyMouth, ExpressionCompiler, Intensity, Pcm,
-    PresetLibrary, RenderOptions, Rendered, Scenario, SmoothingParams, SmoothingSet,
-    TemporalParams, FPS,
+    render, ChannelTable, CompileMode, ExpressionCompiler, Intensity, Pcm, PresetLibrary,
+    RenderOptions, Rendered, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams,
+    FPS,
 };
 
 fn params() -> &'static TemporalParams {
@@ -46,7 +46,7 @@ fn run(s: &Scenario, options: &RenderOptions) -> Rendered {
         PresetLibrary::builtin(),
         options,
         params(),
-        &mut EnergyMouth::new(params()),
+        &mut SignalMouth::new(params()),
     )
     .unwrap()
 }
@@ -369,15 +369,15 @@ fn audio_drives_the_mouth_during_speech_and_the_expression_holds_it_in_silence()
             PresetLibrary::builtin(),
             &opts(set(SmoothingSet::Current), false),
             params(),
-            &mut EnergyMouth::new(params()),
+            &mut SignalMouth::new(params()),
         )
         .unwrap();
         assert_eq!(r.frames.len(), 60, "{rate}");
-        assert_eq!(r.lipsync, "energy");
+        assert_eq!(r.lipsync, "signal");
         let jaw = channel("jawOpen");
-        // Speaking: the gate is open and the energy mouth drives the jaw.
+        // Speaking: the gate is open and the signal mouth drives the jaw.
         assert!(r.speech[20] == 1.0, "{rate}: gate {}", r.speech[20]);
-        let energy_jaw = params().energy_mouth.channels["jawOpen"];
+        let energy_jaw = params().signal_mouth.open["jawOpen"];
         assert!(
             (r.frames[20][jaw] - energy_jaw).abs() < 0.05,
             "{rate}: {}",
@@ -401,7 +401,7 @@ fn a_turn_naming_audio_needs_its_audio() {
         PresetLibrary::builtin(),
         &RenderOptions::default(),
         params(),
-        &mut EnergyMouth::new(params()),
+        &mut SignalMouth::new(params()),
     )
     .unwrap_err();
     assert_eq!(
@@ -430,7 +430,7 @@ fn a_turn_naming_audio_needs_its_audio() {
         PresetLibrary::builtin(),
         &opts(bad, true),
         params(),
-        &mut EnergyMouth::new(params()),
+        &mut SignalMouth::new(params()),
     )
     .unwrap_err();
     assert!(

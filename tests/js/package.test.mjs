@@ -155,7 +155,7 @@ test('renderScenario in WebAssembly gives the frames the native CLI rendered', a
   assert.equal(result.blendshapes.length, result.frameCount * 52);
   assert.equal(result.vad.length, result.frameCount * 3);
   assert.equal(result.speech.length, result.frameCount);
-  assert.equal(result.lipsync, 'energy');
+  assert.equal(result.lipsync, 'signal');
   let worst = 0;
   golden.frames.forEach((frame, k) => {
     const f = k * golden.step;

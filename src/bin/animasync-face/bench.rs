@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use animasync_face::{
-    render, EmotionTaxonomy, EnergyMouth, Pcm, PresetLibrary, RenderOptions, Scenario,
+    render, EmotionTaxonomy, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth,
     TemporalParams,
 };
 use serde_json::json;
@@ -68,7 +68,7 @@ pub fn run(minutes: f64, runs: usize) -> Result<String, String> {
             PresetLibrary::builtin(),
             &options,
             params,
-            &mut EnergyMouth::new(params),
+            &mut SignalMouth::new(params),
         )
         .map_err(|e| e.to_string())?;
         if run > 0 {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::io::Write;
 
 use animasync_face::{
-    render, ChannelTable, EnergyMouth, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario,
+    render, ChannelTable, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario, SignalMouth,
     SmoothingParams, TurnSpan, Vad, FPS,
 };
 use npyz::WriterBuilder;
@@ -98,7 +98,7 @@ pub fn render_file(path: &Path, setup: &RenderSetup) -> Result<(Scenario, Render
         &setup.library,
         &setup.options,
         params,
-        &mut EnergyMouth::new(params),
+        &mut SignalMouth::new(params),
     )
     .map_err(|e| at(&e))?;
     Ok((scenario, rendered))
