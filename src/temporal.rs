@@ -320,9 +320,9 @@ impl TemporalParams {
         }
         let m = &doc.signal_mouth;
         let unit = |x: f32| 0.0 < x && x <= 1.0;
-        if !(m.floor_db < m.ceiling_db && m.ceiling_db <= 0.0 && unit(m.attack) && unit(m.release))
-            || !(0.0 <= m.bright_hz[0] && m.bright_hz[0] < m.bright_hz[1])
-        {
+        let ordered = m.floor_db < m.ceiling_db && m.ceiling_db <= 0.0;
+        let bright = 0.0 <= m.bright_hz[0] && m.bright_hz[0] < m.bright_hz[1];
+        if !(ordered && unit(m.attack) && unit(m.release) && bright) {
             return Err(invalid(
                 "signal_mouth",
                 "needs floor_db < ceiling_db <= 0, attack/release in (0, 1] and 0 <= bright_hz[0] < bright_hz[1]".into(),
