@@ -12,7 +12,8 @@
 //! - [`scenario`]: turns and regimes, the input of offline rendering.
 //! - [`smoothing`]: VAD damping and smoothing, turn crossfades, brow pass-through.
 //! - [`eyes`]: blinks, drift and saccades.
-//! - [`lipsync`]: audio -> mouth ([`LipSync`], the energy baseline).
+//! - [`lipsync`]: audio -> mouth, streaming ([`LipSync`], the signal-processing fallback).
+//! - [`manifest`] and [`lipsync_model`]: an ONNX model described by a manifest, as a [`LipSync`].
 //! - [`resample`]: any input rate -> the model's rate, streaming.
 //! - [`features`]: log-mel or PCM frames for a model, streaming.
 //! - [`gate`]: the speech gate.
@@ -28,6 +29,8 @@ pub mod features;
 pub mod gate;
 mod json;
 pub mod lipsync;
+pub mod lipsync_model;
+pub mod manifest;
 pub mod merge;
 pub mod model;
 pub mod presets;
@@ -45,6 +48,8 @@ pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
 pub use error::{FaceError, Result};
 pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
 pub use lipsync::{LipSync, Pcm, SignalMouth};
+pub use lipsync_model::ModelLipSync;
+pub use manifest::ModelManifest;
 pub use model::OnnxModel;
 pub use presets::{PresetLibrary, AUTHORED_LEVELS};
 pub use render::{render, RenderOptions, Rendered, TurnSpan};

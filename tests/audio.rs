@@ -107,3 +107,185 @@ fn streaming_features_after_resampling_do_not_depend_on_chunks() {
         .fold(0.0, f32::max);
     assert!(worst < 0.5, "{worst}");
 }
+
+// ---------------------------------------------------------------- model lip sync
+
+use animasync_face::{ChannelTable, LipSync, ModelLipSync, Pcm};
+
+const LIPSYNC_ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
+const LIPSYNC_MANIFEST: &str = include_str!("fixtures/energy_lipsync.json");
+
+fn jaw() -> usize {
+    ChannelTable::builtin().index_of("jawOpen").unwrap()
+}
+
+/// Half a second of silence, the speech clip, half a second of silence, at `rate`.
+fn padded_speech(rate: u32) -> Pcm {
+    let speech = resample_clip(&speech16k(), 16_000, rate).unwrap();
+    let pad = vec![0.0; rate as usize / 2];
+    Pcm::new([pad.clone(), speech, pad].concat(), rate).unwrap()
+}
+
+#[test]
+fn a_model_opens_the_mouth_in_speech_and_rests_in_silence() {
+    let mut lipsync = ModelLipSync::new(LIPSYNC_ONNX, LIPSYNC_MANIFEST).unwrap();
+    assert_eq!(lipsync.name(), "energy-lipsync (test)");
+    for rate in [16_000, 44_100, 48_000] {
+        let pcm = padded_speech(rate);
+        let frames = lipsync.clip(&pcm).unwrap();
+        assert_eq!(frames.len(), pcm.frame_count(), "{rate}");
+        let opening: Vec<f32> = frames.iter().map(|f| f[jaw()]).collect();
+        let silent = opening[..12]
+            .iter()
+            .chain(&opening[opening.len() - 12..])
+            .fold(0.0f32, |m, x| m.max(*x));
+        let speaking = opening[15..opening.len() - 15].iter().filter(|j| **j > 0.5).count();
+        assert!(silent < 0.01, "{rate}: mouth in silence {silent}");
+        assert!(
+            speaking > (opening.len() - 30) / 2,
+            "{rate}: open in only {speaking} speech frames"
+        );
+        // Only the manifest's channels move.
+        let lower = ChannelTable::builtin()
+            .index_of("mouthLowerDownLeft")
+            .unwrap();
+        assert!(frames.iter().all(|f| f
+            .iter()
+            .enumerate()
+            .all(|(c, w)| c == jaw() || c == lower || *w == 0.0)));
+    }
+}
+
+#[test]
+fn model_frames_do_not_depend_on_chunk_sizes() {
+    let pcm = padded_speech(44_100);
+    let mut lipsync = ModelLipSync::new(LIPSYNC_ONNX, LIPSYNC_MANIFEST).unwrap();
+    let whole = lipsync.clip(&pcm).unwrap();
+    // Pseudo-random chunk sizes from 1 sample to 100 ms.
+    let mut state = 12_345u32;
+    for _ in 0..3 {
+        lipsync.start(44_100).unwrap();
+        let mut out = Vec::new();
+        let mut rest = pcm.samples();
+        while !rest.is_empty() {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let n = (1 + (state >> 8) as usize % 4410).min(rest.len());
+            lipsync.push(&rest[..n], &mut out).unwrap();
+            rest = &rest[n..];
+        }
+        lipsync.finish(&mut out).unwrap();
+        assert_eq!(out, whole);
+    }
+}
+
+#[test]
+fn a_viseme_model_maps_through_its_table() {
+    let mut lipsync = ModelLipSync::new(
+        include_bytes!("fixtures/energy_visemes.onnx"),
+        include_str!("fixtures/energy_visemes.json"),
+    )
+    .unwrap();
+    let frames = lipsync.clip(&padded_speech(16_000)).unwrap();
+    let funnel = ChannelTable::builtin().index_of("mouthFunnel").unwrap();
+    // Silence is "sil" (an empty shape); loud speech is mostly "aa" (jaw 0.7) with a little "oo".
+    assert!(frames[..10]
+        .iter()
+        .all(|f| f[jaw()] < 0.03 && f[funnel] < 0.02));
+    let loudest = frames.iter().map(|f| f[jaw()]).fold(0.0f32, f32::max);
+    assert!(loudest > 0.6 && loudest <= 0.7 + 1e-6, "{loudest}");
+}
+
+#[test]
+fn the_latency_is_the_look_ahead_plus_half_a_window_plus_resampling() {
+    let mut lipsync = ModelLipSync::new(LIPSYNC_ONNX, LIPSYNC_MANIFEST).unwrap();
+    lipsync.start(16_000).unwrap();
+    // look-ahead 2 x 10 ms + half of a 512-sample window (16 ms).
+    assert!(
+        (lipsync.latency_s() - 0.036).abs() < 1e-9,
+        "{}",
+        lipsync.latency_s()
+    );
+    lipsync.start(48_000).unwrap();
+    let with_resampler = lipsync.latency_s();
+    assert!(
+        with_resampler > 0.036 && with_resampler < 0.05,
+        "{with_resampler}"
+    );
+}
+
+#[test]
+fn manifests_are_checked_against_the_model() {
+    let err =
+        |model: &[u8], manifest: &str| ModelLipSync::new(model, manifest).unwrap_err().to_string();
+    let edited = |from: &str, to: &str| {
+        assert!(LIPSYNC_MANIFEST.contains(from), "{from}");
+        LIPSYNC_MANIFEST.replacen(from, to, 1)
+    };
+    assert!(err(include_bytes!("fixtures/tiny_mlp.onnx"), LIPSYNC_MANIFEST)
+        .contains("manifest.window: the model's input 0 has shape [1, 16]; the manifest describes [1, 8, 80]"));
+    assert!(
+        err(LIPSYNC_ONNX, &edited("\"frames\": 8", "\"frames\": 16"))
+            .contains("describes [1, 16, 80]")
+    );
+    assert!(err(
+        LIPSYNC_ONNX,
+        &edited(
+            "\"layout\": \"time_major\"",
+            "\"layout\": \"feature_major\""
+        )
+    )
+    .contains("describes [1, 80, 8]"));
+    assert!(
+        err(LIPSYNC_ONNX, &edited("\"n_mels\": 80", "\"n_mels\": 40"))
+            .contains("describes [1, 8, 40]")
+    );
+    assert!(err(
+        LIPSYNC_ONNX,
+        &edited(
+            "\"mouthLowerDownLeft\"",
+            "\"mouthLowerDownLeft\", \"mouthFunnel\""
+        )
+    )
+    .contains("output 0 has shape Some([1, 2]); the manifest describes [1, 3]"));
+    assert_eq!(
+        err(LIPSYNC_ONNX, &edited("\"jawOpen\"", "\"jawOpn\"")),
+        "manifest.output.channels[0]: unknown channel \"jawOpn\" (did you mean \"jawOpen\"?)"
+    );
+    assert!(err(
+        LIPSYNC_ONNX,
+        &edited("\"lookahead\": 2", "\"lookahead\": 8")
+    )
+    .contains("need 0 <= lookahead (8) < frames (8)"));
+    assert!(err(
+        LIPSYNC_ONNX,
+        &edited("\"hop_length\": 160", "\"hop_length\": 0")
+    )
+    .contains("hop_length 0"));
+    assert!(
+        err(LIPSYNC_ONNX, &edited("\"version\": 1", "\"version\": 3")).contains("expected schema")
+    );
+    assert!(err(LIPSYNC_ONNX, &edited("\"name\"", "\"nmae\"")).contains("unknown field `nmae`"));
+    assert!(err(
+        LIPSYNC_ONNX,
+        &edited("\"name\"", "\"emotion_input\": true, \"name\"")
+    )
+    .contains("the model has 1 input(s); the manifest describes 2"));
+    assert!(err(&LIPSYNC_ONNX[..100], LIPSYNC_MANIFEST).starts_with("model:"));
+    assert!(
+        err(b"not onnx at all", LIPSYNC_MANIFEST).starts_with("model: cannot read the ONNX model")
+    );
+    let visemes = include_str!("fixtures/energy_visemes.json");
+    let e = err(
+        include_bytes!("fixtures/energy_visemes.onnx"),
+        &visemes.replacen("\"sil\": {},", "", 1),
+    );
+    assert!(e.contains("viseme \"sil\" has no entry"), "{e}");
+    let e = err(
+        include_bytes!("fixtures/energy_visemes.onnx"),
+        &visemes.replacen("\"jawOpen\": 0.7", "\"jawOpen\": 1.7", 1),
+    );
+    assert!(
+        e.contains("manifest.output.table.aa.jawOpen: value 1.7"),
+        "{e}"
+    );
+}

@@ -1,0 +1,278 @@
+//! Lip sync from an ONNX model described by a manifest: audio at any rate is resampled to the
+//! model's rate, turned into the manifest's features, and the model is run with tract on a
+//! sliding window once per 30 fps output frame.
+//!
+//! Frame `k` (centred at `(k + 0.5) / 30` s) targets the feature frame whose centre is nearest
+//! that time; the window ends `lookahead` feature frames later and reaches back `frames - 1`
+//! frames (before the stream's start: silence features). A frame is emitted once its whole
+//! span of audio and its window's features exist, so any chunking gives the same frames.
+
+use crate::channels::{Weights, CHANNEL_COUNT};
+use crate::emotion::Vad;
+use crate::error::{FaceError, Result};
+use crate::features::{FeatureExtractor, FeatureSpec, LogKind};
+use crate::lipsync::{LipSync, SAMPLE_RATES};
+use crate::manifest::{Layout, ModelManifest, OutputMap};
+use crate::model::OnnxModel;
+use crate::resample::StreamResampler;
+use crate::temporal::{frames_covering, FPS};
+
+pub struct ModelLipSync {
+    manifest: ModelManifest,
+    model: OnnxModel,
+    map: OutputMap,
+    /// The model answers for every window frame (`[1, frames, C]`), not just the target.
+    all_frames: bool,
+    silence: f32,
+    resampler: Option<StreamResampler>,
+    extractor: FeatureExtractor,
+    /// Feature frames `[base, base + len / width)` still needed.
+    features: Vec<f32>,
+    base: i64,
+    resampled: Vec<f32>,
+    rate_in: u32,
+    input_samples: u64,
+    next_frame: u64,
+    window: Vec<f32>,
+    vad: [f32; 3],
+}
+
+impl std::fmt::Debug for ModelLipSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("ModelLipSync")
+            .field("model", &self.manifest.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ModelLipSync {
+    /// Loads `model_bytes`, checks them against `manifest_json` and prepares the front-end.
+    pub fn new(model_bytes: &[u8], manifest_json: &str) -> Result<Self> {
+        let manifest = ModelManifest::from_json(manifest_json)?;
+        let model = OnnxModel::from_bytes(model_bytes)?;
+        manifest.check_model(&model)?;
+        let map = manifest.output_map()?;
+        let all_frames = model.output_shapes()[0].len() == 3;
+        let silence = match manifest.input {
+            FeatureSpec::LogMel {
+                log: LogKind::Ln,
+                floor,
+                ..
+            } => floor.ln(),
+            FeatureSpec::LogMel {
+                log: LogKind::Log10,
+                floor,
+                ..
+            } => floor.log10(),
+            FeatureSpec::Pcm { .. } => 0.0,
+        };
+        let extractor = FeatureExtractor::new(&manifest.input)?;
+        let window = vec![0.0; manifest.window.frames * manifest.input.width()];
+        let rate = manifest.input.sample_rate();
+        Ok(ModelLipSync {
+            manifest,
+            model,
+            map,
+            all_frames,
+            silence,
+            resampler: None,
+            extractor,
+            features: Vec::new(),
+            base: 0,
+            resampled: Vec::new(),
+            rate_in: rate,
+            input_samples: 0,
+            next_frame: 0,
+            window,
+            vad: [0.0; 3],
+        })
+    }
+
+    pub fn manifest(&self) -> &ModelManifest {
+        &self.manifest
+    }
+
+    /// The emotion a model with `emotion_input` is told about (ignored otherwise).
+    pub fn set_vad(&mut self, vad: Vad) {
+        self.vad = vad.as_array();
+    }
+
+    fn spec(&self) -> &FeatureSpec {
+        &self.manifest.input
+    }
+
+    /// The feature frame output frame `k` targets (may be negative near the start).
+    fn target(&self, k: u64) -> i64 {
+        let spec = self.spec();
+        let centre = (k as f64 + 0.5) / f64::from(FPS) * f64::from(spec.sample_rate());
+        ((centre - spec.frame_length() as f64 / 2.0) / spec.hop() as f64).round() as i64
+    }
+
+    /// Emits every owed frame whose window is complete.
+    fn emit_ready(&mut self, owed: u64, out: &mut Vec<Weights>) -> Result<()> {
+        let width = self.spec().width();
+        let (frames, lookahead) = (
+            self.manifest.window.frames as i64,
+            self.manifest.window.lookahead as i64,
+        );
+        while self.next_frame < owed {
+            let last = self.target(self.next_frame) + lookahead;
+            if last >= self.extractor.frames_emitted() as i64 {
+                break;
+            }
+            let first = last - frames + 1;
+            for (slot, j) in (first..=last).enumerate() {
+                let source = (j >= self.base).then(|| {
+                    let at = (j - self.base) as usize * width;
+                    &self.features[at..at + width]
+                });
+                for m in 0..width {
+                    let value = source.map_or(self.silence, |f| f[m]);
+                    let index = match self.manifest.window.layout {
+                        Layout::TimeMajor => slot * width + m,
+                        Layout::FeatureMajor => m * frames as usize + slot,
+                    };
+                    self.window[index] = value;
+                }
+            }
+            let outputs = if self.manifest.emotion_input {
+                self.model.run(&[&self.window, &self.vad])?
+            } else {
+                self.model.run(&[&self.window])?
+            };
+            let c = self.map.matrix.len();
+            let row = if self.all_frames {
+                let at = (frames - 1 - lookahead) as usize * c;
+                &outputs[0][at..at + c]
+            } else {
+                &outputs[0][..c]
+            };
+            out.push(self.to_weights(row)?);
+            self.next_frame += 1;
+            // Forget features no later window needs.
+            let keep_from = self.target(self.next_frame) + lookahead - frames + 1;
+            if keep_from > self.base {
+                let drop = ((keep_from - self.base) as usize).min(self.features.len() / width);
+                self.features.drain(..drop * width);
+                self.base += drop as i64;
+            }
+        }
+        Ok(())
+    }
+
+    fn to_weights(&self, row: &[f32]) -> Result<Weights> {
+        if let Some(i) = row.iter().position(|v| !v.is_finite()) {
+            return Err(FaceError::Model(format!(
+                "\"{}\" produced {} at output {i}",
+                self.manifest.name, row[i]
+            )));
+        }
+        let mut scores = row.to_vec();
+        if self.map.softmax {
+            let max = scores.iter().copied().fold(f32::MIN, f32::max);
+            let total: f32 = scores
+                .iter_mut()
+                .map(|s| {
+                    *s = (*s - max).exp();
+                    *s
+                })
+                .sum();
+            scores.iter_mut().for_each(|s| *s /= total);
+        }
+        let mut frame = [0.0f32; CHANNEL_COUNT];
+        for (score, weights) in scores.iter().zip(&self.map.matrix) {
+            for (f, w) in frame.iter_mut().zip(weights) {
+                *f += score * w;
+            }
+        }
+        Ok(frame.map(|w| w.clamp(0.0, 1.0)))
+    }
+
+    fn feed_features(&mut self, samples_at_model_rate: &[f32]) {
+        let start_frames = self.extractor.frames_emitted();
+        self.extractor
+            .push(samples_at_model_rate, &mut self.features);
+        if start_frames == 0 && self.features.is_empty() {
+            self.base = 0;
+        }
+    }
+
+    /// Frames whose whole span has arrived.
+    fn complete_frames(&self) -> u64 {
+        self.input_samples * u64::from(FPS) / u64::from(self.rate_in)
+    }
+}
+
+impl LipSync for ModelLipSync {
+    fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    fn start(&mut self, sample_rate: u32) -> Result<()> {
+        if !SAMPLE_RATES.contains(&sample_rate) {
+            return Err(FaceError::Audio(format!(
+                "sample rate {sample_rate} Hz is not in [8000, 96000]"
+            )));
+        }
+        let model_rate = self.spec().sample_rate();
+        self.resampler = if sample_rate == model_rate {
+            None
+        } else {
+            Some(StreamResampler::new(sample_rate, model_rate)?)
+        };
+        self.extractor.reset();
+        self.features.clear();
+        self.base = 0;
+        self.rate_in = sample_rate;
+        self.input_samples = 0;
+        self.next_frame = 0;
+        Ok(())
+    }
+
+    fn push(&mut self, samples: &[f32], out: &mut Vec<Weights>) -> Result<()> {
+        let mut resampled = std::mem::take(&mut self.resampled);
+        resampled.clear();
+        let fed = match &mut self.resampler {
+            Some(r) => {
+                r.push(samples, &mut resampled)?;
+                &resampled[..]
+            }
+            None => samples,
+        };
+        self.feed_features(fed);
+        self.resampled = resampled;
+        self.input_samples += samples.len() as u64;
+        self.emit_ready(self.complete_frames(), out)
+    }
+
+    fn finish(&mut self, out: &mut Vec<Weights>) -> Result<()> {
+        let owed = frames_covering(self.input_samples as usize, self.rate_in) as u64;
+        if let Some(r) = &mut self.resampler {
+            let mut tail = Vec::new();
+            r.finish(&mut tail)?;
+            self.feed_features(&tail);
+        }
+        // Silence after the end completes the last windows.
+        let hop = vec![0.0; self.spec().hop()];
+        while self.next_frame < owed {
+            let needed = self.target(owed - 1) + self.manifest.window.lookahead as i64;
+            while (self.extractor.frames_emitted() as i64) <= needed {
+                self.feed_features(&hop);
+            }
+            self.emit_ready(owed, out)?;
+        }
+        Ok(())
+    }
+
+    fn latency_s(&self) -> f64 {
+        let spec = self.spec();
+        let rate = f64::from(spec.sample_rate());
+        let ahead =
+            (self.manifest.window.lookahead * spec.hop()) as f64 + spec.frame_length() as f64 / 2.0;
+        ahead / rate
+            + self
+                .resampler
+                .as_ref()
+                .map_or(0.0, StreamResampler::latency_s)
+    }
+}
