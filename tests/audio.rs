@@ -139,7 +139,10 @@ fn a_model_opens_the_mouth_in_speech_and_rests_in_silence() {
             .iter()
             .chain(&opening[opening.len() - 12..])
             .fold(0.0f32, |m, x| m.max(*x));
-        let speaking = opening[15..opening.len() - 15].iter().filter(|j| **j > 0.5).count();
+        let speaking = opening[15..opening.len() - 15]
+            .iter()
+            .filter(|j| **j > 0.5)
+            .count();
         assert!(silent < 0.01, "{rate}: mouth in silence {silent}");
         assert!(
             speaking > (opening.len() - 30) / 2,

@@ -387,3 +387,118 @@ fn bench_reports_its_figures() {
     assert!(out["frames"].as_u64().unwrap() >= 360);
     assert!(out["median_ms"].as_f64().unwrap() > 0.0);
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+#[test]
+fn features_are_the_runtime_features_byte_for_byte() {
+    let dir = scratch("features");
+    let out = dir.join("f.npy");
+    let (wav, manifest) = (
+        format!("{FIXTURES}/speech16k.wav"),
+        format!("{FIXTURES}/energy_lipsync.json"),
+    );
+    let run = cli(&[
+        "features",
+        &wav,
+        "--manifest",
+        &manifest,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let npy = std::fs::read(&out).unwrap();
+    let header_len = usize::from(u16::from_le_bytes([npy[8], npy[9]]));
+    assert!(String::from_utf8_lossy(&npy[10..10 + header_len]).contains("'shape': (249, 80"));
+    let values: Vec<f32> = npy[10 + header_len..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let samples: Vec<f32> = hound::WavReader::open(&wav)
+        .unwrap()
+        .into_samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect();
+    let spec =
+        animasync_face::ModelManifest::from_json(&std::fs::read_to_string(&manifest).unwrap())
+            .unwrap()
+            .input;
+    assert_eq!(
+        values,
+        animasync_face::features::extract_clip(&spec, &samples).unwrap()
+    );
+    assert_fails(
+        &["features", &wav, "--manifest", &manifest, "--out", "x.json"],
+        "features are written as .npy",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lipsync_runs_a_model_or_the_fallback() {
+    let dir = scratch("lipsync");
+    let out = dir.join("l.json");
+    let out = out.to_str().unwrap();
+    let wav = format!("{FIXTURES}/speech16k.wav");
+    let (model, manifest) = (
+        format!("{FIXTURES}/energy_lipsync.onnx"),
+        format!("{FIXTURES}/energy_lipsync.json"),
+    );
+    for (extra, name) in [
+        (
+            vec!["--model", model.as_str(), "--manifest", manifest.as_str()],
+            "energy-lipsync (test)",
+        ),
+        (vec![], "signal"),
+    ] {
+        let mut args = vec![
+            "lipsync",
+            wav.as_str(),
+            "--out",
+            out,
+            "--emotion",
+            "joy",
+            "--level",
+            "3",
+        ];
+        args.extend(extra);
+        let run = cli(&args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        assert_eq!(doc["lipsync"], name);
+        assert_eq!(doc["frame_count"], 76); // ceil(40,262 samples * 30 / 16,000)
+        assert_eq!(doc["names"].as_array().unwrap().len(), 52);
+    }
+    assert_fails(
+        &["lipsync", &wav, "--out", out, "--model", &model],
+        "--model and --manifest go together",
+    );
+    let tiny = format!("{FIXTURES}/tiny_mlp.onnx");
+    assert_fails(
+        &[
+            "lipsync",
+            &wav,
+            "--out",
+            out,
+            "--model",
+            &tiny,
+            "--manifest",
+            &manifest,
+        ],
+        "the model's input 0 has shape [1, 16]",
+    );
+    assert_fails(
+        &["lipsync", &wav, "--out", out, "--emotion", "glee"],
+        "unknown emotion \"glee\"",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -33,6 +33,10 @@ enum Command {
     Compile(CompileArgs),
     /// Render a scenario (or every scenario of a directory, in parallel) into 30 fps frames.
     Render(RenderArgs),
+    /// Lip-sync a WAV file (with a model, or the fallback) into 30 fps frames.
+    Lipsync(LipsyncArgs),
+    /// Write a model's input features for a WAV file (what training must read).
+    Features(FeaturesArgs),
     /// Time the offline renderer on a synthetic monologue.
     Bench(BenchArgs),
 }
@@ -44,6 +48,45 @@ struct RenderArgs {
     /// Output file (.json, .csv or .npy), or a directory when INPUT is a directory.
     #[arg(long)]
     out: PathBuf,
+    /// Output format when INPUT is a directory: json (default), csv or npy.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    #[command(flatten)]
+    flags: RenderFlags,
+}
+
+#[derive(Args)]
+struct LipsyncArgs {
+    /// A WAV file (any rate from 8 to 96 kHz, any channel count).
+    input: PathBuf,
+    /// Output file: .json (the same layout as render), .csv or .npy.
+    #[arg(long)]
+    out: PathBuf,
+    /// Emotion held while speaking.
+    #[arg(long, default_value = "neutral")]
+    emotion: String,
+    /// Its level in [1, 5].
+    #[arg(long, default_value_t = 1.0)]
+    level: f32,
+    #[command(flatten)]
+    flags: RenderFlags,
+}
+
+#[derive(Args)]
+struct FeaturesArgs {
+    /// A WAV file (any rate from 8 to 96 kHz, any channel count).
+    input: PathBuf,
+    /// The model manifest whose `input` says which features.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// Output .npy: float32, (frames, width).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Options shared by `render` and `lipsync`.
+#[derive(Args)]
+struct RenderFlags {
     /// Smoothing set: current, middle or none.
     #[arg(long, default_value = "current", value_parser = parse_set)]
     smoothing: SmoothingSet,
@@ -65,12 +108,45 @@ struct RenderArgs {
     /// Render as a live stream would: causal crossfades, no Gaussian smoothing.
     #[arg(long)]
     causal: bool,
-    /// Output format when INPUT is a directory: json (default), csv or npy.
-    #[arg(long, value_parser = parse_format)]
-    format: Option<Format>,
     /// A preset library JSON file (default: the built-in library).
     #[arg(long)]
     presets: Option<PathBuf>,
+    /// An ONNX lip-sync model (with --manifest); default: the signal-processing fallback.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The model's manifest JSON.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+}
+
+impl RenderFlags {
+    fn setup(&self) -> Result<RenderSetup, String> {
+        let mut smoothing = TemporalParams::builtin().smoothing(self.smoothing);
+        let overridden = self.gamma.is_some()
+            || self.beta.is_some()
+            || self.sigma.is_some()
+            || self.fade.is_some();
+        smoothing.gamma = self.gamma.unwrap_or(smoothing.gamma);
+        smoothing.beta = self.beta.unwrap_or(smoothing.beta);
+        smoothing.sigma_frames = self.sigma.unwrap_or(smoothing.sigma_frames);
+        smoothing.fade_frames = self.fade.unwrap_or(smoothing.fade_frames);
+        smoothing.validate("smoothing").map_err(|e| e.to_string())?;
+        Ok(RenderSetup {
+            library: load_library(&self.presets)?,
+            options: RenderOptions {
+                smoothing,
+                seed: self.seed,
+                causal: self.causal,
+                eye_motion: true,
+            },
+            smoothing_name: if overridden {
+                "custom".into()
+            } else {
+                self.smoothing.to_string()
+            },
+            model: render_cmd::load_model(&self.model, &self.manifest)?,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -174,31 +250,20 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(out + "\n")
         }
         Command::Render(args) => {
-            let mut smoothing = TemporalParams::builtin().smoothing(args.smoothing);
-            let overridden = args.gamma.is_some()
-                || args.beta.is_some()
-                || args.sigma.is_some()
-                || args.fade.is_some();
-            smoothing.gamma = args.gamma.unwrap_or(smoothing.gamma);
-            smoothing.beta = args.beta.unwrap_or(smoothing.beta);
-            smoothing.sigma_frames = args.sigma.unwrap_or(smoothing.sigma_frames);
-            smoothing.fade_frames = args.fade.unwrap_or(smoothing.fade_frames);
-            smoothing.validate("smoothing").map_err(|e| e.to_string())?;
-            let setup = RenderSetup {
-                library: load_library(&args.presets)?,
-                options: RenderOptions {
-                    smoothing,
-                    seed: args.seed,
-                    causal: args.causal,
-                    eye_motion: true,
-                },
-                smoothing_name: if overridden {
-                    "custom".into()
-                } else {
-                    args.smoothing.to_string()
-                },
-            };
+            let setup = args.flags.setup()?;
             let summary = render_cmd::run(&args.input, &args.out, args.format, &setup)?;
+            eprintln!("{summary}");
+            Ok(String::new())
+        }
+        Command::Lipsync(args) => {
+            let setup = args.flags.setup()?;
+            let summary =
+                render_cmd::lipsync(&args.input, &args.out, &args.emotion, args.level, &setup)?;
+            eprintln!("{summary}");
+            Ok(String::new())
+        }
+        Command::Features(args) => {
+            let summary = render_cmd::features(&args.input, &args.manifest, &args.out)?;
             eprintln!("{summary}");
             Ok(String::new())
         }

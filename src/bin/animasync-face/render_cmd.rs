@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write;
 
+use animasync_face::features::extract_clip;
+use animasync_face::resample::resample_clip;
 use animasync_face::{
-    render, ChannelTable, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario, SignalMouth,
-    SmoothingParams, TurnSpan, Vad, FPS,
+    render, ChannelTable, LipSync, ModelLipSync, ModelManifest, Pcm, PresetLibrary, RenderOptions,
+    Rendered, Scenario, SignalMouth, SmoothingParams, TemporalParams, TurnSpan, Vad, FPS,
 };
 use npyz::WriterBuilder;
 use rayon::prelude::*;
@@ -20,6 +22,41 @@ pub struct RenderSetup {
     pub options: RenderOptions,
     /// The smoothing set's name, or "custom" when values were overridden.
     pub smoothing_name: String,
+    /// A lip-sync model's bytes and manifest; without one the signal-processing fallback runs.
+    pub model: Option<(Vec<u8>, String)>,
+}
+
+impl RenderSetup {
+    /// A fresh lip sync for one render (each parallel render gets its own).
+    fn lipsync(&self) -> Result<Box<dyn LipSync + '_>, String> {
+        match &self.model {
+            Some((bytes, manifest)) => Ok(Box::new(
+                ModelLipSync::new(bytes, manifest).map_err(|e| e.to_string())?,
+            )),
+            None => Ok(Box::new(SignalMouth::new(TemporalParams::builtin()))),
+        }
+    }
+}
+
+/// Reads `--model` and `--manifest` (both or neither).
+pub fn load_model(
+    model: &Option<PathBuf>,
+    manifest: &Option<PathBuf>,
+) -> Result<Option<(Vec<u8>, String)>, String> {
+    match (model, manifest) {
+        (None, None) => Ok(None),
+        (Some(model), Some(manifest)) => {
+            let bytes = std::fs::read(model)
+                .map_err(|e| format!("cannot read {}: {e}", model.display()))?;
+            let text = std::fs::read_to_string(manifest)
+                .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+            // Fail now, with the file names, rather than once per scenario.
+            ModelLipSync::new(&bytes, &text)
+                .map_err(|e| format!("{} + {}: {e}", model.display(), manifest.display()))?;
+            Ok(Some((bytes, text)))
+        }
+        _ => Err("--model and --manifest go together".into()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,24 +121,32 @@ pub fn render_file(path: &Path, setup: &RenderSetup) -> Result<(Scenario, Render
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let scenario = Scenario::from_json(&text).map_err(|e| at(&e))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let rendered = render_scenario(&scenario, path.parent().unwrap_or(Path::new(".")), setup)
+        .map_err(|e| at(&e))?;
+    Ok((scenario, rendered))
+}
+
+/// Renders `scenario`, reading its audio relative to `dir`.
+pub fn render_scenario(
+    scenario: &Scenario,
+    dir: &Path,
+    setup: &RenderSetup,
+) -> Result<Rendered, String> {
     let audio = scenario
         .turns
         .iter()
         .map(|t| t.audio.as_ref().map(|a| read_wav(&dir.join(a))).transpose())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| at(&e))?;
-    let params = animasync_face::TemporalParams::builtin();
-    let rendered = render(
-        &scenario,
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lipsync = setup.lipsync()?;
+    render(
+        scenario,
         &audio,
         &setup.library,
         &setup.options,
-        params,
-        &mut SignalMouth::new(params),
+        TemporalParams::builtin(),
+        lipsync.as_mut(),
     )
-    .map_err(|e| at(&e))?;
-    Ok((scenario, rendered))
+    .map_err(|e| e.to_string())
 }
 
 /// Everything written about a render. Serialised straight from the `f32`s (not through
@@ -263,4 +308,67 @@ pub fn run(
             out.display()
         ))
     }
+}
+
+/// `lipsync IN.wav --out OUT`: a one-turn monologue holding `emotion` at `level` over the audio.
+pub fn lipsync(
+    input: &Path,
+    out: &Path,
+    emotion: &str,
+    level: f32,
+    setup: &RenderSetup,
+) -> Result<String, String> {
+    let format = Format::from_path(out)?;
+    let name = input
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{}: not a file name", input.display()))?;
+    let id = input.file_stem().and_then(|n| n.to_str()).unwrap_or("clip");
+    let text = serde_json::json!({
+        "id": id, "regime": "monologue",
+        "turns": [{"emotion": emotion, "level": level, "audio": name}],
+    });
+    let scenario = Scenario::from_json(&text.to_string()).map_err(|e| e.to_string())?;
+    let rendered = render_scenario(&scenario, input.parent().unwrap_or(Path::new(".")), setup)?;
+    write(out, format, &scenario, &rendered, setup)?;
+    Ok(format!(
+        "lip-synced {} frames with \"{}\" into {}",
+        rendered.frames.len(),
+        rendered.lipsync,
+        out.display()
+    ))
+}
+
+/// `features IN.wav --manifest M.json --out F.npy`: the model's input features, float32
+/// `(frames, width)`, computed by the same code the runtime uses.
+pub fn features(input: &Path, manifest: &Path, out: &Path) -> Result<String, String> {
+    if Format::from_path(out)? != Format::Npy {
+        return Err(format!("{}: features are written as .npy", out.display()));
+    }
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let manifest = ModelManifest::from_json(&text).map_err(|e| e.to_string())?;
+    let pcm = read_wav(input)?;
+    let rate = manifest.input.sample_rate();
+    let samples =
+        resample_clip(pcm.samples(), pcm.sample_rate(), rate).map_err(|e| e.to_string())?;
+    let values = extract_clip(&manifest.input, &samples).map_err(|e| e.to_string())?;
+    let width = manifest.input.width();
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", out.display());
+    let file = std::fs::File::create(out).map_err(|e| fail(&e))?;
+    let mut writer = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[(values.len() / width) as u64, width as u64])
+        .writer(std::io::BufWriter::new(file))
+        .begin_nd()
+        .map_err(|e| fail(&e))?;
+    writer
+        .extend(values.iter().copied())
+        .map_err(|e| fail(&e))?;
+    writer.finish().map_err(|e| fail(&e))?;
+    Ok(format!(
+        "wrote {} feature frames of {width} into {}",
+        values.len() / width,
+        out.display()
+    ))
 }
