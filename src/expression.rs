@@ -10,12 +10,15 @@
 //! out(p)   = clamp(sum_k w_k(p) Q_k, 0, 1)
 //! ```
 //!
-//! **Exact at the anchors.** With `Q_k = P_k` the output at an anchor would still carry some of the
-//! neighbouring levels (adjacent anchors overlap: at 0.4 apart a neighbour keeps a third of the
-//! weight). So `Q` is chosen so that the interpolant passes through every authored preset: with
-//! `W[i][j] = w_j(a_i)`, `Q = W^-1 P` (solved once per call, at most 3x3). Then `out(a_k) = P_k` up
-//! to floating-point rounding, a channel that is zero in all of an emotion's presets stays exactly
-//! zero everywhere, and between anchors the output is the same smooth normalised-RBF blend.
+//! **Exact at the anchors.** Adjacent anchors overlap (0.4 apart, a neighbour keeps about a third
+//! of the weight), so the plain blend `B(p) = sum_k w_k(p) P_k` would blur every authored face.
+//! The residual it leaves at each anchor, `R_i = P_i - B(a_i)`, is interpolated with plain
+//! (unnormalised) Gaussian kernels of the same sigma: solve `K C = R` with `K[i][j] = phi_j(a_i)`,
+//! then `out(p) = clamp(B(p) + sum_k phi_k(p) C_k)`. At an anchor this is exactly `P_k` (to
+//! rounding); between anchors it is smooth; far from every anchor the correction fades and the
+//! output is the spec's plain normalised blend, dominated by the nearest authored preset (so a
+//! VAD point pulled away by damping never comes out weaker than the nearest level). A channel
+//! that is zero in all of an emotion's presets stays exactly zero.
 //!
 //! A level (continuous in [1, 5]) is first mapped to a VAD point along the emotion's level anchors
 //! (piecewise linear), so integer authored levels give their presets exactly.
@@ -331,33 +334,57 @@ impl<'a> ExpressionCompiler<'a> {
     fn expressive(&self, emotion: usize, p: Vad) -> Result<Weights> {
         let target = &EmotionTaxonomy::builtin().emotions()[emotion];
         let mut anchors = [p; MAX_AUTHORED];
-        let mut q = [[0.0f64; CHANNEL_COUNT]; MAX_AUTHORED];
+        let mut presets = [[0.0f64; CHANNEL_COUNT]; MAX_AUTHORED];
         let mut n = 0;
         for (level, preset) in self.library.levels_of(emotion) {
             anchors[n] = target.vad[usize::from(level) - 1];
-            q[n] = preset.map(f64::from);
+            presets[n] = preset.map(f64::from);
             n += 1;
         }
         if n == 0 {
             return Err(FaceError::NoPresets(target.id.clone()));
         }
-        let anchors = &anchors[..n];
-        // W[i][j] = w_j(a_i); solve W Q = P so the interpolant is exact at every anchor.
-        let mut system = [[0.0f64; MAX_AUTHORED]; MAX_AUTHORED];
-        for (row, a) in system.iter_mut().zip(anchors) {
-            self.rbf_weights(a, anchors, |_| 1.0, &mut row[..n]);
+        let (anchors, presets) = (&anchors[..n], &presets[..n]);
+        let blend = |at: &Vad| -> [f64; CHANNEL_COUNT] {
+            let mut w = [0.0f64; MAX_AUTHORED];
+            self.rbf_weights(at, anchors, |_| 1.0, &mut w[..n]);
+            std::array::from_fn(|c| (0..n).map(|k| w[k] * presets[k][c]).sum())
+        };
+        // The residual each anchor's own blend leaves, spread by plain (unnormalised) kernels:
+        // solve K C = R with K[i][j] = phi_j(a_i) and R_i = P_i - blend(a_i).
+        let mut kernel = [[0.0f64; MAX_AUTHORED]; MAX_AUTHORED];
+        let mut residual = [[0.0f64; CHANNEL_COUNT]; MAX_AUTHORED];
+        for i in 0..n {
+            for (j, a) in anchors.iter().enumerate() {
+                kernel[i][j] = self.kernel(&anchors[i], a);
+            }
+            let own = blend(&anchors[i]);
+            residual[i] = std::array::from_fn(|c| presets[i][c] - own[c]);
         }
-        solve_in_place(&mut system[..n], &mut q[..n]).ok_or_else(|| FaceError::InvalidData {
-            place: format!("emotions.{}", target.id),
-            message: "the level anchors are too close to tell apart".into(),
+        solve_in_place(&mut kernel[..n], &mut residual[..n]).ok_or_else(|| {
+            FaceError::InvalidData {
+                place: format!("emotions.{}", target.id),
+                message: "the level anchors are too close to tell apart".into(),
+            }
         })?;
-        let mut w = [0.0f64; MAX_AUTHORED];
-        self.rbf_weights(&p, anchors, |_| 1.0, &mut w[..n]);
+        let base = blend(&p);
+        let phi: [f64; MAX_AUTHORED] = std::array::from_fn(|k| {
+            if k < n {
+                self.kernel(&p, &anchors[k])
+            } else {
+                0.0
+            }
+        });
         let mut out = [0.0f32; CHANNEL_COUNT];
         for (c, o) in out.iter_mut().enumerate() {
-            *o = unit((0..n).map(|k| w[k] * q[k][c]).sum());
+            *o = unit(base[c] + (0..n).map(|k| phi[k] * residual[k][c]).sum::<f64>());
         }
         Ok(out)
+    }
+
+    /// The plain Gaussian kernel `exp(-|p - a|^2 / (2 sigma^2))`.
+    fn kernel(&self, p: &Vad, a: &Vad) -> f64 {
+        (-p.distance_sq(a) / (2.0 * self.params.sigma * self.params.sigma)).exp()
     }
 
     fn archetype(&self, target: &Emotion, p: Vad) -> Result<Weights> {

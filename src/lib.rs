@@ -18,10 +18,12 @@
 //! - [`features`]: log-mel or PCM frames for a model, streaming.
 //! - [`gate`]: the speech gate.
 //! - [`merge`]: lip sync + expression by channel class.
-//! - [`render`]: a scenario -> frames, composing all of the above.
+//! - [`render`]: a scenario -> frames, composing all of the above (offline).
+//! - [`engine`]: audio chunks -> frames, composing the same pieces causally (streaming).
 
 pub mod channels;
 pub mod emotion;
+pub mod engine;
 pub mod error;
 pub mod expression;
 pub mod eyes;
@@ -45,6 +47,7 @@ mod bindings;
 
 pub use channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_COUNT};
 pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
+pub use engine::{Engine, EngineOptions};
 pub use error::{FaceError, Result};
 pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
 pub use lipsync::{LipSync, Pcm, SignalMouth};

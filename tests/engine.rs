@@ -1,0 +1,294 @@
+//! The streaming engine: chunk-size invariance, whole clips, emotion turns, bad input. Runs
+//! natively and as WebAssembly under Node.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use animasync_face::resample::resample_clip;
+use animasync_face::{
+    render, ChannelTable, CompileMode, Engine, EngineOptions, ExpressionCompiler, Intensity, Pcm,
+    PresetLibrary, RenderOptions, Scenario, SignalMouth, TemporalParams, CHANNEL_COUNT,
+};
+
+const ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
+const MANIFEST: &str = include_str!("fixtures/energy_lipsync.json");
+
+fn speech16k() -> Vec<f32> {
+    let reader = hound::WavReader::new(std::io::Cursor::new(
+        &include_bytes!("fixtures/speech16k.wav")[..],
+    ))
+    .unwrap();
+    reader
+        .into_samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect()
+}
+
+/// Silence, speech, silence at `rate`.
+fn padded_speech(rate: u32) -> Vec<f32> {
+    let pad = vec![0.0; rate as usize / 2];
+    [
+        pad.clone(),
+        resample_clip(&speech16k(), 16_000, rate).unwrap(),
+        pad,
+    ]
+    .concat()
+}
+
+fn engine(rate: u32, model: bool, eye_motion: bool) -> Engine {
+    let options = EngineOptions {
+        sample_rate: rate,
+        eye_motion,
+        ..EngineOptions::default()
+    };
+    Engine::new(
+        options,
+        PresetLibrary::builtin().clone(),
+        model.then_some((ONNX, MANIFEST)),
+    )
+    .unwrap()
+}
+
+fn c(name: &str) -> usize {
+    ChannelTable::builtin().index_of(name).unwrap()
+}
+
+fn preset(emotion: &str, level: f32) -> [f32; 52] {
+    ExpressionCompiler::new(PresetLibrary::builtin())
+        .compile(emotion, Intensity::Level(level), CompileMode::Expressive)
+        .unwrap()
+}
+
+/// Pushes `samples` in pseudo-random chunks (1 sample to 100 ms), switching to `emotion` when
+/// the input reaches sample `switch_at`; returns all frames.
+fn stream(
+    engine: &mut Engine,
+    samples: &[f32],
+    seed: u32,
+    switch_at: usize,
+    emotion: (&str, f32),
+) -> Vec<f32> {
+    let mut state = seed;
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < samples.len() {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let mut n = (1 + (state >> 8) as usize % 4_800).min(samples.len() - at);
+        if at < switch_at && at + n > switch_at {
+            n = switch_at - at; // stop at the switch so it lands on the same sample every time
+        }
+        if at == switch_at {
+            engine
+                .set_emotion(emotion.0, Intensity::Level(emotion.1))
+                .unwrap();
+        }
+        engine.push(&samples[at..at + n]).unwrap();
+        frames.extend(engine.take_frames());
+        at += n;
+    }
+    frames.extend(engine.finish().unwrap());
+    frames
+}
+
+#[test]
+fn chunk_sizes_never_change_the_frames() {
+    let samples = padded_speech(48_000);
+    for model in [true, false] {
+        let reference = stream(
+            &mut engine(48_000, model, true),
+            &samples,
+            1,
+            48_000,
+            ("joy", 4.0),
+        );
+        assert_eq!(
+            reference.len() / CHANNEL_COUNT,
+            Pcm::new(samples.clone(), 48_000).unwrap().frame_count()
+        );
+        for seed in [2, 3, 4] {
+            let frames = stream(
+                &mut engine(48_000, model, true),
+                &samples,
+                seed,
+                48_000,
+                ("joy", 4.0),
+            );
+            assert_eq!(frames, reference, "model {model}, seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn a_clip_is_the_same_as_its_stream_and_the_engine_is_reusable() {
+    let samples = padded_speech(22_050);
+    let mut e = engine(16_000, true, true);
+    e.set_emotion("sadness", Intensity::Level(3.0)).unwrap();
+    let clip = e.process_clip(&samples, 22_050).unwrap();
+    let again = e.process_clip(&samples, 22_050).unwrap();
+    assert_eq!(clip, again, "process_clip leaves no state behind");
+    let mut streamed = engine(22_050, true, true);
+    streamed
+        .set_emotion("sadness", Intensity::Level(3.0))
+        .unwrap();
+    assert_eq!(
+        stream(&mut streamed, &samples, 9, usize::MAX, ("joy", 1.0)),
+        clip
+    );
+}
+
+#[test]
+fn the_model_opens_the_mouth_in_speech_and_the_expression_holds_it_in_silence() {
+    let samples = padded_speech(44_100);
+    let mut e = engine(44_100, true, false);
+    e.set_emotion("surprise", Intensity::Level(5.0)).unwrap();
+    let frames = e.process_clip(&samples, 44_100).unwrap();
+    let jaw: Vec<f32> = frames
+        .chunks(CHANNEL_COUNT)
+        .map(|f| f[c("jawOpen")])
+        .collect();
+    let n = jaw.len();
+    // Silence: surprise's own dropped jaw (0.6), untouched by lip sync.
+    assert!(
+        (jaw[3] - 0.6).abs() < 1e-5 && (jaw[n - 1] - 0.6).abs() < 1e-5,
+        "{} {}",
+        jaw[3],
+        jaw[n - 1]
+    );
+    // Speech: the model drives it, open in most frames (0.99 when loud) and closing in pauses.
+    let open = jaw[20..n - 20].iter().filter(|j| **j > 0.9).count();
+    let closed = jaw[20..n - 20].iter().filter(|j| **j < 0.3).count();
+    assert!(
+        open > (n - 40) / 3 && closed > 0,
+        "open {open}, closed {closed} of {}",
+        n - 40
+    );
+    // The brows are the expression's in speech too.
+    assert!(frames
+        .chunks(CHANNEL_COUNT)
+        .all(|f| (f[c("browOuterUpLeft")] - 0.9).abs() < 1e-5));
+}
+
+#[test]
+fn a_single_turn_keeps_the_authored_face() {
+    let mut e = engine(16_000, false, false);
+    e.set_emotion("contempt", Intensity::Level(5.0)).unwrap();
+    let frames = e.process_clip(&vec![0.0; 16_000], 16_000).unwrap();
+    for frame in frames.chunks(CHANNEL_COUNT) {
+        assert_eq!(frame, preset("contempt", 5.0));
+    }
+}
+
+#[test]
+fn a_new_turn_crossfades_causally_with_brows_through_neutral() {
+    let mut e = engine(16_000, false, false);
+    e.set_emotion("surprise", Intensity::Level(4.0)).unwrap();
+    e.push(&vec![0.0; 16_000]).unwrap(); // 30 frames of surprise
+    e.set_emotion("sadness", Intensity::Level(4.0)).unwrap();
+    e.push(&vec![0.0; 64_000]).unwrap(); // 120 frames
+    let frames: Vec<Vec<f32>> = e
+        .take_frames()
+        .chunks(CHANNEL_COUNT)
+        .map(<[f32]>::to_vec)
+        .collect();
+    assert_eq!(frames.len(), 150);
+    let surprise = preset("surprise", 4.0);
+    assert_eq!(
+        frames[29], surprise,
+        "nothing changes before the boundary (causal)"
+    );
+    // The fade runs 96 frames from the boundary; the brows hold neutral in its middle third.
+    for (f, frame) in frames.iter().enumerate().take(30 + 63).skip(30 + 33) {
+        assert_eq!(frame[c("browOuterUpLeft")], 0.0, "frame {f}");
+    }
+    // After the fade: sadness, its VAD damped toward the running mean (second turn). Damping
+    // pulled the point toward surprise's, away from sadness's anchors; the face stays at least
+    // as strong as sadness's mildest authored level (L1: browInnerUp 0.25, frown 0.15).
+    let settled = &frames[30 + 96];
+    assert!(
+        settled[c("browInnerUp")] >= 0.25 && settled[c("mouthFrownLeft")] >= 0.15,
+        "{settled:?}"
+    );
+    assert_ne!(
+        settled.as_slice(),
+        preset("sadness", 4.0),
+        "damping moved the second turn's intensity"
+    );
+    assert_eq!(frames[149], frames[30 + 96]);
+}
+
+#[test]
+fn the_engine_matches_the_causal_renderer_on_one_turn() {
+    let samples = padded_speech(16_000);
+    let mut e = engine(16_000, false, true);
+    e.set_emotion("joy", Intensity::Level(3.0)).unwrap();
+    let frames = e.process_clip(&samples, 16_000).unwrap();
+    let scenario = Scenario::from_json(r#"{"id": "x", "regime": "monologue", "turns": [{"emotion": "joy", "level": 3, "audio": "x.wav"}]}"#).unwrap();
+    let params = TemporalParams::builtin();
+    let options = RenderOptions {
+        causal: true,
+        ..RenderOptions::default()
+    };
+    let audio = [Some(Pcm::new(samples, 16_000).unwrap())];
+    let rendered = render(
+        &scenario,
+        &audio,
+        PresetLibrary::builtin(),
+        &options,
+        params,
+        &mut SignalMouth::new(params),
+    )
+    .unwrap();
+    let flat: Vec<f32> = rendered.frames.iter().flatten().copied().collect();
+    assert_eq!(frames, flat);
+}
+
+#[test]
+fn bad_input_is_rejected_and_loses_nothing() {
+    let samples = padded_speech(16_000);
+    let mut clean = engine(16_000, true, true);
+    let mut dirty = engine(16_000, true, true);
+    let (a, b) = samples.split_at(12_000);
+    clean.push(a).unwrap();
+    dirty.push(a).unwrap();
+    let mut poisoned = b[..500].to_vec();
+    poisoned[17] = f32::NAN;
+    let err = dirty.push(&poisoned).unwrap_err().to_string();
+    assert!(
+        err.contains("sample 17 of the chunk is NaN") && err.contains("dropped"),
+        "{err}"
+    );
+    assert!(dirty
+        .set_emotion("glee", Intensity::Level(3.0))
+        .unwrap_err()
+        .to_string()
+        .contains("unknown emotion \"glee\""));
+    assert!(dirty.set_emotion("joy", Intensity::Level(7.0)).is_err());
+    clean.push(b).unwrap();
+    dirty.push(b).unwrap();
+    assert_eq!(clean.finish().unwrap(), dirty.finish().unwrap());
+    let options = EngineOptions {
+        sample_rate: 4_000,
+        ..EngineOptions::default()
+    };
+    assert!(Engine::new(options, PresetLibrary::builtin().clone(), None)
+        .unwrap_err()
+        .to_string()
+        .contains("4000 Hz"));
+    assert!(Engine::new(
+        EngineOptions::default(),
+        PresetLibrary::builtin().clone(),
+        Some((b"junk", MANIFEST))
+    )
+    .is_err());
+    let mut e = engine(16_000, false, true);
+    assert!(e
+        .process_clip(&[], 16_000)
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
+    assert!(e
+        .process_clip(&[0.0; 10], 3_000)
+        .unwrap_err()
+        .to_string()
+        .contains("3000 Hz"));
+}
