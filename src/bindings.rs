@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    render, ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity,
-    OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth, SmoothingParams,
-    SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
+    render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
+    FaceError, Intensity, OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth,
+    SmoothingParams, SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -63,6 +63,27 @@ export interface RenderScenarioOptions {
   /** Audio per turn, in turn order (null for a silent turn); required for turns that name audio. */
   audio?: (TurnAudio | null)[];
 }
+export interface EngineOptions {
+  /** Rate of the audio you push, 8000 to 96000 Hz; default 16000. */
+  sampleRate?: number;
+  /** An ONNX lip-sync model and its manifest (JSON text); without them the signal-processing fallback runs. */
+  model?: Uint8Array;
+  manifest?: string;
+  /** A preset library as JSON text; default the built-in library. */
+  presets?: string;
+  /** A named set (default "current") or custom values. */
+  smoothing?: SmoothingSetName | SmoothingValues;
+  /** Seed of the eye motion; default 0. */
+  seed?: number;
+  /** Blinks and iris motion; default true. */
+  eyeMotion?: boolean;
+}
+/** An emotion and its intensity: exactly one of `level` (1..5) or `vad`. */
+export interface EmotionRequest { emotion: string; level?: number; vad?: [number, number, number] }
+export interface ClipResult {
+  /** frameCount x 52, row-major, canonical channel order. */
+  blendshapes: Float32Array; frameCount: number; fps: number; names: string[];
+}
 export interface RenderedScenario {
   fps: number; names: string[]; regime: "monologue" | "dialogue"; frameCount: number;
   turns: { startFrame: number; endFrame: number }[];
@@ -90,6 +111,12 @@ extern "C" {
     pub type RenderScenarioOptionsValue;
     #[wasm_bindgen(typescript_type = "RenderedScenario")]
     pub type RenderedScenarioValue;
+    #[wasm_bindgen(typescript_type = "EngineOptions")]
+    pub type EngineOptionsValue;
+    #[wasm_bindgen(typescript_type = "EmotionRequest")]
+    pub type EmotionRequestValue;
+    #[wasm_bindgen(typescript_type = "ClipResult")]
+    pub type ClipResultValue;
 }
 
 fn js_error(e: FaceError) -> JsError {
@@ -524,4 +551,212 @@ pub fn render_scenario(
         .map_err(|_| JsError::new("cannot build the result object"))?;
     }
     Ok(out.unchecked_into())
+}
+
+/// The streaming engine: push audio chunks of any size, take 30 fps frames of the 52 weights.
+/// Owns wasm memory: `free()` it. Run it in a Web Worker, never on the audio thread.
+#[wasm_bindgen(js_name = Engine)]
+pub struct JsEngine {
+    inner: Engine,
+}
+
+fn intensity_from_js(what: &str, request: &JsValue) -> Result<(String, Intensity), JsError> {
+    check_keys(what, request, &["emotion", "level", "vad"])?;
+    let emotion = get(request, "emotion")
+        .as_string()
+        .ok_or_else(|| JsError::new(&format!("invalid {what}: `emotion` must be a string")))?;
+    let (level, vad) = (get(request, "level"), get(request, "vad"));
+    let intensity = match (level.is_undefined(), vad.is_undefined()) {
+        (false, true) => Intensity::Level(
+            level
+                .as_f64()
+                .ok_or_else(|| JsError::new(&format!("invalid {what}: `level` must be a number")))?
+                as f32,
+        ),
+        (true, false) => {
+            let v: [f32; 3] = serde_wasm_bindgen::from_value(vad)
+                .map_err(|e| JsError::new(&format!("invalid {what}: `vad`: {e}")))?;
+            Intensity::Vad(Vad::from(v))
+        }
+        _ => {
+            return Err(JsError::new(&format!(
+                "invalid {what}: give exactly one of `level` or `vad`"
+            )))
+        }
+    };
+    Ok((emotion, intensity))
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl JsEngine {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<EngineOptionsValue>) -> Result<JsEngine, JsError> {
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        check_keys(
+            "options",
+            &options,
+            &[
+                "sampleRate",
+                "model",
+                "manifest",
+                "presets",
+                "smoothing",
+                "seed",
+                "eyeMotion",
+            ],
+        )?;
+        let rate = get(&options, "sampleRate");
+        let sample_rate = if rate.is_undefined() {
+            16_000
+        } else {
+            match rate.as_f64() {
+                Some(r) if r.fract() == 0.0 && (1.0..=1e6).contains(&r) => r as u32,
+                _ => {
+                    return Err(JsError::new(
+                        "invalid options: `sampleRate` must be a whole number of Hz",
+                    ))
+                }
+            }
+        };
+        let seed = match get(&options, "seed").as_f64() {
+            None if get(&options, "seed").is_undefined() => 0,
+            Some(s) if s.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&s) => s as u64,
+            _ => {
+                return Err(JsError::new(
+                    "invalid options: `seed` must be a non-negative integer",
+                ))
+            }
+        };
+        let eye_motion = match get(&options, "eyeMotion") {
+            v if v.is_undefined() => true,
+            v => v
+                .as_bool()
+                .ok_or_else(|| JsError::new("invalid options: `eyeMotion` must be a boolean"))?,
+        };
+        let library = match get(&options, "presets") {
+            v if v.is_undefined() => PresetLibrary::builtin().clone(),
+            v => PresetLibrary::from_json(
+                &v.as_string()
+                    .ok_or_else(|| JsError::new("invalid options: `presets` must be JSON text"))?,
+            )
+            .map_err(js_error)?,
+        };
+        let (model, manifest) = (get(&options, "model"), get(&options, "manifest"));
+        let bytes = if model.is_undefined() {
+            None
+        } else {
+            Some(
+                model
+                    .dyn_into::<js_sys::Uint8Array>()
+                    .map_err(|_| JsError::new("invalid options: `model` must be a Uint8Array"))?
+                    .to_vec(),
+            )
+        };
+        let manifest = manifest.as_string();
+        let model = match (&bytes, &manifest) {
+            (Some(b), Some(m)) => Some((b.as_slice(), m.as_str())),
+            (None, None) => None,
+            _ => {
+                return Err(JsError::new(
+                    "invalid options: `model` and `manifest` go together",
+                ))
+            }
+        };
+        let options = EngineOptions {
+            sample_rate,
+            smoothing: smoothing_from_js(&get(&options, "smoothing"))?,
+            seed,
+            eye_motion,
+        };
+        Engine::new(options, library, model)
+            .map(|inner| JsEngine { inner })
+            .map_err(js_error)
+    }
+
+    /// Starts a new turn with an emotion at the current input position.
+    #[wasm_bindgen(js_name = setEmotion)]
+    pub fn set_emotion(&mut self, request: EmotionRequestValue) -> Result<(), JsError> {
+        let (emotion, intensity) = intensity_from_js("emotion request", &request.into())?;
+        self.inner
+            .set_emotion(&emotion, intensity)
+            .map_err(js_error)
+    }
+
+    /// Pushes mono samples at the engine's rate; returns how many frames are ready to take.
+    pub fn push(&mut self, samples: &[f32]) -> Result<usize, JsError> {
+        self.inner.push(samples).map_err(js_error)
+    }
+
+    /// The frames ready so far, `frames x 52` (row-major); see `firstReadyFrame`.
+    #[wasm_bindgen(js_name = takeFrames)]
+    pub fn take_frames(&mut self) -> Float32Array {
+        Float32Array::from(&self.inner.take_frames()[..])
+    }
+
+    /// The stream index of the first frame `takeFrames` returns (frame `i` is at `i / 30` s of
+    /// the audio pushed since the stream began).
+    #[wasm_bindgen(getter, js_name = firstReadyFrame)]
+    pub fn first_ready_frame(&self) -> f64 {
+        self.inner.first_ready_frame() as f64
+    }
+
+    /// Ends the stream and returns every frame not yet taken; the engine starts a new stream.
+    pub fn finish(&mut self) -> Result<Float32Array, JsError> {
+        let frames = self.inner.finish().map_err(js_error)?;
+        Ok(Float32Array::from(&frames[..]))
+    }
+
+    /// Forgets the stream and starts anew, keeping the current emotion.
+    pub fn reset(&mut self) -> Result<(), JsError> {
+        self.inner.reset().map_err(js_error)
+    }
+
+    /// A whole clip at `sampleRate` as a fresh stream with the current emotion.
+    #[wasm_bindgen(js_name = processClip)]
+    pub fn process_clip(
+        &mut self,
+        samples: &[f32],
+        sample_rate: f64,
+    ) -> Result<ClipResultValue, JsError> {
+        if sample_rate.fract() != 0.0 || !(1.0..=1e6).contains(&sample_rate) {
+            return Err(JsError::new(&format!(
+                "sample rate {sample_rate} is not a whole number of Hz"
+            )));
+        }
+        let frames = self
+            .inner
+            .process_clip(samples, sample_rate as u32)
+            .map_err(js_error)?;
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Meta<'a> {
+            frame_count: usize,
+            fps: u32,
+            names: Vec<&'a str>,
+        }
+        let out = to_js(&Meta {
+            frame_count: frames.len() / CHANNEL_COUNT,
+            fps: FPS,
+            names: ChannelTable::builtin().names().collect(),
+        })?;
+        js_sys::Reflect::set(
+            &out,
+            &JsValue::from_str("blendshapes"),
+            &Float32Array::from(&frames[..]),
+        )
+        .map_err(|_| JsError::new("cannot build the result object"))?;
+        Ok(out.unchecked_into())
+    }
+
+    /// Audio a frame waits for beyond its own 33 ms span, in seconds.
+    #[wasm_bindgen(getter)]
+    pub fn latency(&self) -> f64 {
+        self.inner.latency_s()
+    }
+
+    /// The lip sync in use: the model's manifest name, or "signal".
+    #[wasm_bindgen(getter)]
+    pub fn lipsync(&self) -> String {
+        self.inner.lipsync_name().to_string()
+    }
 }

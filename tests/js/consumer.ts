@@ -1,7 +1,7 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario } from 'animasync-face';
-import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine } from 'animasync-face';
+import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
   await init();
@@ -20,8 +20,16 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const jaw: number = rendered.blendshapes[24];
   // @ts-expect-error: smoothing names are checked
   renderScenario(library, '{}', { smoothing: 'smooth' });
+  const engineOptions: EngineOptions = { sampleRate: 48000, smoothing: { gamma: 0.3, beta: 0.7, sigmaFrames: 0, fadeFrames: 96 } };
+  const engine = new Engine(engineOptions);
+  engine.setEmotion({ emotion: 'anger', vad: [-0.5, 0.6, 0.4] });
+  const ready: number = engine.push(new Float32Array(480));
+  const frames: Float32Array = engine.takeFrames();
+  const clip: ClipResult = engine.processClip(new Float32Array(48000), 48000);
+  const latency: number = engine.latency;
+  engine.free();
   library.free();
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
-  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw;
+  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad,
-  PresetLibrary, OnnxModel, renderScenario,
+  PresetLibrary, OnnxModel, renderScenario, Engine,
 } from 'animasync-face';
 
 import { decodeWav } from './wav.mjs';
@@ -208,4 +208,71 @@ test('renderScenario rejects bad scenarios and options with clear errors', async
   // Still usable.
   assert.equal(renderScenario(library, '{"id": "x", "regime": "dialogue", "turns": [{"emotion": "joy", "level": 3, "duration": 1}]}').frameCount, 30);
   library.free();
+});
+
+// ---------------------------------------------------------------- the streaming engine
+
+test('Engine streams any chunk sizes into the same frames as a whole clip', async () => {
+  const model = await fixture('energy_lipsync.onnx');
+  const manifest = await readFile(new URL('tests/fixtures/energy_lipsync.json', root), 'utf8');
+  const { samples, sampleRate } = decodeWav(await fixture('speech16k.wav'));
+  const engine = new Engine({ sampleRate, model, manifest, seed: 5 });
+  try {
+    assert.equal(engine.lipsync, 'energy-lipsync (test)');
+    assert.ok(Math.abs(engine.latency - 0.036) < 1e-9, String(engine.latency));
+    engine.setEmotion({ emotion: 'joy', level: 3 });
+    const clip = engine.processClip(samples, sampleRate);
+    assert.equal(clip.fps, 30);
+    assert.equal(clip.names.length, 52);
+    assert.equal(clip.frameCount, Math.ceil(samples.length * 30 / sampleRate));
+    assert.equal(clip.blendshapes.length, clip.frameCount * 52);
+    // The same audio pushed in uneven chunks.
+    engine.setEmotion({ emotion: 'joy', level: 3 });
+    const parts = [];
+    let at = 0;
+    for (let k = 0; at < samples.length; k++) {
+      const n = [1, 128, 333, 2048, 7][k % 5];
+      engine.push(samples.subarray(at, at + n));
+      parts.push(engine.takeFrames());
+      at += n;
+    }
+    parts.push(engine.finish());
+    const streamed = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+    let offset = 0;
+    for (const p of parts) { streamed.set(p, offset); offset += p.length; }
+    assert.deepEqual(streamed, clip.blendshapes);
+    // The mouth opens in speech (the fixture model is loudness-driven).
+    const jaw = channelNames().indexOf('jawOpen');
+    const opening = Array.from({ length: clip.frameCount }, (_, f) => clip.blendshapes[f * 52 + jaw]);
+    assert.ok(opening.filter((j) => j > 0.9).length > clip.frameCount / 3);
+  } finally {
+    engine.free();
+  }
+});
+
+test('Engine rejects bad options and input with clear errors, and keeps working', () => {
+  const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+  throwsWith(() => new Engine({ sampleRate: 4000 }), /4000 Hz/);
+  throwsWith(() => new Engine({ sampleRat: 16000 }), /unknown field `sampleRat`/);
+  throwsWith(() => new Engine({ model: new Uint8Array([1, 2, 3]) }), /`model` and `manifest` go together/);
+  throwsWith(() => new Engine({ smoothing: 'smooth' }), /unknown set "smooth"/);
+  throwsWith(() => new Engine({ presets: '{"schema": 1}' }), /presets/);
+  const engine = new Engine({ sampleRate: 48000, smoothing: 'middle' });
+  try {
+    assert.equal(engine.lipsync, 'signal');
+    throwsWith(() => engine.setEmotion({ emotion: 'glee', level: 3 }), /unknown emotion "glee"/);
+    throwsWith(() => engine.setEmotion({ emotion: 'joy' }), /exactly one of `level` or `vad`/);
+    throwsWith(() => engine.setEmotion({ emotion: 'joy', vad: [0, 5, 0] }), /arousal 5/);
+    const chunk = new Float32Array(4800);
+    chunk[10] = NaN;
+    throwsWith(() => engine.push(chunk), /sample 10 of the chunk is NaN/);
+    throwsWith(() => engine.processClip(new Float32Array(0), 48000), /empty/);
+    throwsWith(() => engine.processClip(new Float32Array(10), 3000), /3000 Hz/);
+    chunk[10] = 0;
+    assert.equal(engine.push(chunk), 3);
+    assert.equal(engine.takeFrames().length, 3 * 52);
+    assert.equal(engine.firstReadyFrame, 3);
+  } finally {
+    engine.free();
+  }
 });
