@@ -27,7 +27,7 @@ step fmt cargo fmt --all -- --check
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test
-step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio
+step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
