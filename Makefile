@@ -14,7 +14,7 @@ CARGO_WASM := target/$(WASM_TARGET)/release/animasync_face.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: demo test pkg setup setup-rust setup-browser setup-node clean
+.PHONY: demo test pkg bench setup setup-rust setup-browser setup-node clean
 
 demo: pkg
 	python3 scripts/serve.py --port $(PORT)
@@ -56,3 +56,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 clean:
 	cargo clean
 	rm -rf node_modules pkg/animasync_face* pkg/*.tgz test-results
+
+# Speed, measured (not part of `make test`): the native figures (release build) and, in headless
+# Chromium in one run, tract in our wasm vs onnxruntime-web on the same model plus the whole
+# streaming pipeline. README "Benchmarks" lists the results and these commands.
+bench: pkg setup-node setup-browser
+	cargo run --release --quiet -- bench --minutes 10
+	cargo run --release --quiet -- bench-model --model bench/bench_lipsync.onnx --manifest bench/bench_lipsync.json
+	node scripts/bench-browser.mjs

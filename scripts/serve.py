@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Serves the demo: www/ at / and the built npm package pkg/ at /pkg/, on 127.0.0.1 only.
+"""Serves the demo: www/ at / and the built npm package pkg/ at /pkg/, on 127.0.0.1 only
+(plus, for the benchmark page, onnxruntime-web's files at /vendor/ort/ and bench/ at /bench-model/).
 
     python3 scripts/serve.py [--port 8080]
 
@@ -25,12 +26,20 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".vrm": "model/gltf-binary",
     }
 
+    # URL prefix -> directory; everything else comes from www/. The base class resolves the rest
+    # inside the chosen root and drops ".." components.
+    ROUTES = {
+        "/pkg": ROOT / "pkg",
+        "/vendor/ort": ROOT / "node_modules" / "onnxruntime-web" / "dist",
+        "/bench-model": ROOT / "bench",
+    }
+
     def translate_path(self, path):
-        # Two roots: /pkg/... from pkg/, everything else from www/. The base class resolves the
-        # rest inside the chosen root and drops ".." components.
         route = urllib.parse.urlsplit(path).path
-        if route == "/pkg" or route.startswith("/pkg/"):
-            self.directory, path = str(ROOT / "pkg"), path[len("/pkg"):] or "/"
+        for prefix, directory in self.ROUTES.items():
+            if route == prefix or route.startswith(prefix + "/"):
+                self.directory, path = str(directory), path[len(prefix):] or "/"
+                break
         else:
             self.directory = str(ROOT / "www")
         return super().translate_path(path)

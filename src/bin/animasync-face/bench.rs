@@ -92,3 +92,93 @@ pub fn run(minutes: f64, runs: usize) -> Result<String, String> {
     .to_string()
         + "\n")
 }
+
+/// `bench-model`: per-inference time of a manifest's model in tract, and the whole per-frame
+/// pipeline (resample from 48 kHz + features + model + expression + gate + merge + eyes) of the
+/// streaming engine on `seconds` of synthetic speech pushed in 10 ms chunks.
+pub fn run_model(
+    model: &std::path::Path,
+    manifest: &std::path::Path,
+    seconds: f64,
+    runs: usize,
+) -> Result<String, String> {
+    use animasync_face::{Engine, EngineOptions, Intensity, ModelManifest, OnnxModel};
+    if !(seconds > 0.0 && seconds <= 600.0) || runs == 0 {
+        return Err("--seconds must be in (0, 600] and --runs at least 1".into());
+    }
+    let bytes =
+        std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let parsed = ModelManifest::from_json(&text).map_err(|e| e.to_string())?;
+
+    let load_start = Instant::now();
+    let onnx = OnnxModel::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
+    parsed.check_model(&onnx).map_err(|e| e.to_string())?;
+    let input: Vec<f32> = (0..parsed.input_shape().iter().product::<usize>())
+        .map(|i| ((i % 97) as f32 * 0.1).sin() - 6.0)
+        .collect();
+    let inferences = 200;
+    let mut per_inference = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        let start = Instant::now();
+        for _ in 0..inferences {
+            onnx.run(&[&input]).map_err(|e| e.to_string())?;
+        }
+        if run > 0 {
+            per_inference.push(start.elapsed().as_secs_f64() * 1000.0 / f64::from(inferences));
+        }
+    }
+
+    let rate = 48_000;
+    let speech = synthetic_speech(seconds);
+    let at_48k = animasync_face::resample::resample_clip(speech.samples(), RATE, rate)
+        .map_err(|e| e.to_string())?;
+    let mut per_frame = Vec::with_capacity(runs);
+    let mut frames = 0;
+    let mut latency_ms = 0.0;
+    for run in 0..=runs {
+        let options = EngineOptions {
+            sample_rate: rate,
+            ..EngineOptions::default()
+        };
+        let mut engine = Engine::new(
+            options,
+            PresetLibrary::builtin().clone(),
+            Some((&bytes, &text)),
+        )
+        .map_err(|e| e.to_string())?;
+        engine
+            .set_emotion("joy", Intensity::Level(3.0))
+            .map_err(|e| e.to_string())?;
+        latency_ms = engine.latency_s() * 1000.0;
+        let start = Instant::now();
+        let mut count = 0;
+        for chunk in at_48k.chunks(rate as usize / 100) {
+            engine.push(chunk).map_err(|e| e.to_string())?;
+            count += engine.take_frames().len() / 52;
+        }
+        count += engine.finish().map_err(|e| e.to_string())?.len() / 52;
+        if run > 0 {
+            per_frame.push(start.elapsed().as_secs_f64() * 1000.0 / count as f64);
+        }
+        frames = count;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2] * 1000.0).round() / 1000.0
+    };
+    Ok(json!({
+        "bench": "model",
+        "model": parsed.name,
+        "load_ms": (load_ms * 10.0).round() / 10.0,
+        "inference_ms": median(&mut per_inference),
+        "pipeline_ms_per_frame": median(&mut per_frame),
+        "frames": frames,
+        "runs": runs,
+        "algorithmic_latency_ms": (latency_ms * 10.0).round() / 10.0,
+    })
+    .to_string()
+        + "\n")
+}

@@ -39,6 +39,8 @@ enum Command {
     Features(FeaturesArgs),
     /// Time the offline renderer on a synthetic monologue.
     Bench(BenchArgs),
+    /// Time a lip-sync model in tract and the whole streaming pipeline with it.
+    BenchModel(BenchModelArgs),
 }
 
 #[derive(Args)]
@@ -159,6 +161,22 @@ struct BenchArgs {
     runs: usize,
 }
 
+#[derive(Args)]
+struct BenchModelArgs {
+    /// The ONNX model.
+    #[arg(long)]
+    model: PathBuf,
+    /// Its manifest.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// Seconds of synthetic speech pushed through the engine.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Timed runs (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+}
+
 fn parse_set(text: &str) -> Result<SmoothingSet, String> {
     text.parse().map_err(|e: FaceError| e.to_string())
 }
@@ -268,6 +286,9 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(String::new())
         }
         Command::Bench(args) => bench::run(args.minutes, args.runs),
+        Command::BenchModel(args) => {
+            bench::run_model(&args.model, &args.manifest, args.seconds, args.runs)
+        }
     }
 }
 

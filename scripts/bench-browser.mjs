@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs www/bench/ in headless Chromium (Debian's, through playwright-core) and prints its JSON:
+// tract in our wasm vs onnxruntime-web on the same model, and the whole per-frame pipeline.
+// Needs `make pkg` first (`make bench` does everything).
+//
+//   node scripts/bench-browser.mjs [rounds] [inferences-per-round]
+import { startServer, launchBrowser, openPage } from '../tests/js/browser.mjs';
+
+const [rounds = '7', inferences = '200'] = process.argv.slice(2);
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page, errors } = await openPage(browser.context, `${server.url}bench/?rounds=${rounds}&inferences=${inferences}`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 600_000, polling: 500 });
+  const result = await page.evaluate(() => window.benchResult);
+  if (result.error || errors.length) {
+    console.error(result.error ?? '', errors.join('\n'));
+    process.exitCode = 1;
+  }
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await browser.close();
+  server.stop();
+}

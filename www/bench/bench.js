@@ -1,0 +1,99 @@
+// In-browser benchmark (driven headless by scripts/bench-browser.mjs, or opened by hand at
+// /bench/): the same ONNX model and input in tract (inside animasync-face's wasm) and in
+// onnxruntime-web (wasm backend, one thread), timed in alternating rounds; then the whole
+// per-frame pipeline of the streaming Engine (48 kHz audio in 128-sample AudioWorklet quanta:
+// resample + log-mel + model + expression + gate + merge + eyes).
+import init, { OnnxModel, Engine } from 'animasync-face';
+import * as ort from '/vendor/ort/ort.wasm.min.mjs';
+
+const params = new URLSearchParams(location.search);
+const ROUNDS = Number(params.get('rounds') ?? 5);
+const PER_ROUND = Number(params.get('inferences') ?? 100);
+const SECONDS = Number(params.get('seconds') ?? 10);
+const log = (line) => { document.getElementById('log').textContent += `\n${line}`; };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function syntheticSpeech(rate, seconds) {
+  // A 150 Hz tone, amplitude-modulated at 4 syllables a second with a pause every fifth.
+  const out = new Float32Array(Math.floor(rate * seconds));
+  for (let i = 0; i < out.length; i++) {
+    const t = i / rate;
+    const envelope = Math.floor(t * 4) % 5 === 4 ? 0 : Math.sin(Math.PI * ((t * 4) % 1));
+    out[i] = 0.3 * envelope * Math.sin(2 * Math.PI * 150 * t);
+  }
+  return out;
+}
+
+async function main() {
+  const [bytes, manifest] = await Promise.all([
+    fetch('/bench-model/bench_lipsync.onnx').then((r) => r.arrayBuffer()),
+    fetch('/bench-model/bench_lipsync.json').then((r) => r.text()),
+  ]);
+  await init();
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = '/vendor/ort/';
+
+  let t0 = performance.now();
+  const ours = new OnnxModel(new Uint8Array(bytes));
+  const oursLoadMs = performance.now() - t0;
+  t0 = performance.now();
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const ortLoadMs = performance.now() - t0;
+
+  const shape = ours.inputShapes[0];
+  const input = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin((i % 97) * 0.1) - 6);
+  const tensor = new ort.Tensor('float32', input, shape);
+  const feeds = { [session.inputNames[0]]: tensor };
+
+  // Both must compute the same thing: compare outputs once.
+  const a = ours.run(input);
+  const b = (await session.run(feeds))[session.outputNames[0]].data;
+  const maxDiff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+
+  const runOurs = () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) ours.run(input); return (performance.now() - s) / PER_ROUND; };
+  const runOrt = async () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) await session.run(feeds); return (performance.now() - s) / PER_ROUND; };
+  runOurs(); await runOrt(); // warm-up (tier-up, allocations)
+  const oursMs = []; const ortMs = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    if (r % 2 === 0) { oursMs.push(runOurs()); ortMs.push(await runOrt()); } else { ortMs.push(await runOrt()); oursMs.push(runOurs()); }
+  }
+
+  const rate = 48000;
+  const audio = syntheticSpeech(rate, SECONDS);
+  const pipelineMs = [];
+  let frames = 0; let latencyMs = 0;
+  for (let r = 0; r <= ROUNDS; r++) {
+    const engine = new Engine({ sampleRate: rate, model: new Uint8Array(bytes), manifest });
+    engine.setEmotion({ emotion: 'joy', level: 3 });
+    latencyMs = engine.latency * 1000;
+    const s = performance.now();
+    let count = 0;
+    for (let at = 0; at < audio.length; at += 128) {
+      engine.push(audio.subarray(at, at + 128));
+      count += engine.takeFrames().length / 52;
+    }
+    count += engine.finish().length / 52;
+    const elapsed = performance.now() - s;
+    engine.free();
+    if (r > 0) pipelineMs.push(elapsed / count); // round 0 warms up
+    frames = count;
+  }
+  ours.free();
+
+  const result = {
+    userAgent: navigator.userAgent,
+    model: JSON.parse(manifest).name,
+    ortVersion: ort.env.versions?.web ?? 'unknown',
+    outputsMaxDiff: maxDiff,
+    loadMs: { tract: oursLoadMs, ort: ortLoadMs },
+    inferenceMs: { tract: median(oursMs), ort: median(ortMs), rounds: ROUNDS, perRound: PER_ROUND },
+    ratio: median(oursMs) / median(ortMs),
+    pipelineMsPerFrame: median(pipelineMs),
+    pipelineFrames: frames,
+    algorithmicLatencyMs: latencyMs,
+  };
+  log(JSON.stringify(result, null, 2));
+  window.benchResult = result;
+}
+
+main().catch((error) => { log(`failed: ${error.stack ?? error}`); window.benchResult = { error: String(error) }; });
