@@ -1,6 +1,8 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
 import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine } from 'animasync-face';
+import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
+import type { Microphone, FramesEvent } from 'animasync-face/microphone';
 import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
@@ -32,4 +34,12 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
   return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
+}
+
+export async function live(): Promise<Microphone | string> {
+  try {
+    return await startMicrophone({ emotion: { emotion: 'joy', level: 2 }, onFrames: (e: FramesEvent) => void e.frames[e.count * 52 - 1] });
+  } catch (error) {
+    return error instanceof MicrophoneError ? error.code : 'other';
+  }
 }

@@ -1,0 +1,44 @@
+import type { EngineOptions, EmotionRequest } from './animasync_face.js';
+
+export type MicrophoneErrorCode = 'permission-denied' | 'no-device' | 'device-busy' | 'suspended' | 'unsupported' | 'engine';
+
+/** A failure a visitor can act on; `code` says which, `message` what to do. */
+export class MicrophoneError extends Error {
+  readonly code: MicrophoneErrorCode;
+}
+
+export interface FramesEvent {
+  /** `count x 52` weights, row-major, canonical channel order. */
+  frames: Float32Array;
+  /** Stream index of the first frame. */
+  first: number;
+  count: number;
+  /** Audio-context time (seconds) at which frame `first` starts; frame `first + k` at `time + k / 30`. */
+  time: number;
+  /** Worker compute time for this batch, ms. */
+  computeMs: number;
+}
+
+export interface MicrophoneOptions {
+  /** Engine options (the sample rate is the audio context's); `model` is transferred to the worker. */
+  engine?: Omit<EngineOptions, 'sampleRate'>;
+  /** The first turn's emotion. */
+  emotion?: EmotionRequest;
+  /** Samples per worklet post; default 256. */
+  chunk?: number;
+  onFrames?: (event: FramesEvent) => void;
+  onError?: (error: MicrophoneError) => void;
+}
+
+export interface Microphone {
+  context: AudioContext;
+  /** Audio a frame waits for beyond its own span (look-ahead, window, resampling, capture chunk), seconds. */
+  latency: number;
+  lipsync: string;
+  setEmotion(request: EmotionRequest): void;
+  reset(): void;
+  stop(): void;
+}
+
+/** Starts microphone capture and the engine; call from a user gesture. Rejects with a MicrophoneError. */
+export function startMicrophone(options?: MicrophoneOptions): Promise<Microphone>;

@@ -1,0 +1,38 @@
+// AudioWorklet processor "animasync-capture": the audio thread's only job. It downmixes the
+// input to mono, gathers `chunk` samples (default 256: 5.3 ms at 48 kHz) and posts them, with
+// the context frame index of their first sample, as a transferable buffer to the port it was
+// given (the inference worker's). No inference, no allocation beyond the buffers it transfers.
+class AnimasyncCapture extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    this.chunk = options.processorOptions?.chunk ?? 256;
+    this.buffer = new Float32Array(this.chunk);
+    this.filled = 0;
+    this.firstFrame = 0;
+    this.target = null;
+    this.port.onmessage = (event) => {
+      if (event.data?.type === 'connect') this.target = event.data.port;
+      if (event.data?.type === 'stop') this.target = null;
+    };
+  }
+
+  process(inputs) {
+    const input = inputs[0];
+    if (!this.target || !input || input.length === 0) return true;
+    const length = input[0].length;
+    for (let i = 0; i < length; i++) {
+      if (this.filled === 0) this.firstFrame = currentFrame + i;
+      let sum = 0;
+      for (let c = 0; c < input.length; c++) sum += input[c][i];
+      this.buffer[this.filled++] = sum / input.length;
+      if (this.filled === this.chunk) {
+        this.target.postMessage({ type: 'audio', samples: this.buffer, frame: this.firstFrame }, [this.buffer.buffer]);
+        this.buffer = new Float32Array(this.chunk);
+        this.filled = 0;
+      }
+    }
+    return true;
+  }
+}
+
+registerProcessor('animasync-capture', AnimasyncCapture);
