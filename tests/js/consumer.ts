@@ -2,6 +2,8 @@
 // user gets must describe the real API (this file is compiled, not run).
 import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
+import { AnimasyncCompat } from 'animasync-face/compat';
+import type { ProcessResult } from 'animasync-face/compat';
 import type { Microphone, FramesEvent } from 'animasync-face/microphone';
 import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult } from 'animasync-face';
 
@@ -42,4 +44,13 @@ export async function live(): Promise<Microphone | string> {
   } catch (error) {
     return error instanceof MicrophoneError ? error.code : 'other';
   }
+}
+
+export async function migrate(pcm: Float32Array): Promise<number> {
+  const lipsync = new AnimasyncCompat();
+  await lipsync.init({ onProgress: ({ progress }) => void progress });
+  const result: ProcessResult = lipsync.processAudio(pcm);
+  const chunk: ProcessResult | null = lipsync.processAudioChunk(pcm, true);
+  lipsync.dispose();
+  return lipsync.getFrame(result, 0)[24] + (chunk ? chunk.frame_count : 0);
 }

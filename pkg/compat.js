@@ -1,0 +1,100 @@
+// The previous generation's wrapper API on top of the new engine, so a site migrates by changing
+// an import (`import { AnimasyncCompat } from 'animasync-face/compat'`). Audio given without a
+// rate is 16 kHz mono, as before. README "Migrating" maps each call to the new API.
+import init, { Engine } from './index.js';
+
+const FPS = 30;
+const CHANNELS = 52;
+
+/** @typedef {{ blendshapes: Float32Array, frame_count: number, fps: number, mode: string }} ProcessResult */
+
+export class AnimasyncCompat {
+  #engine = null;
+  #mode = 'signal';
+
+  /** Loads the module and creates the engine. `options`: onProgress({stage, progress}), and
+   *  optionally model (Uint8Array) + manifest (JSON text), presets (JSON text). */
+  async init(options = {}) {
+    const { onProgress = () => {}, model, manifest, presets } = options;
+    onProgress({ stage: 'wasm', progress: 0 });
+    await init();
+    onProgress({ stage: 'engine', progress: 0.5 });
+    this.#engine?.free();
+    this.#engine = new Engine({ sampleRate: 16000, model, manifest, presets });
+    this.#mode = this.#engine.lipsync === 'signal' ? 'signal' : 'model';
+    onProgress({ stage: 'ready', progress: 1 });
+  }
+
+  #require() {
+    if (!this.#engine) throw new Error('call init() first (or the engine was disposed)');
+    return this.#engine;
+  }
+
+  #result(blendshapes) {
+    return { blendshapes, frame_count: blendshapes.length / CHANNELS, fps: FPS, mode: this.#mode };
+  }
+
+  /** A whole clip of 16 kHz mono PCM -> ProcessResult. */
+  processAudio(pcm16k) {
+    return this.#result(this.#require().processClip(Float32Array.from(pcm16k), 16000).blendshapes);
+  }
+
+  /** A Web Audio AudioBuffer (any rate, any channels) -> ProcessResult. */
+  processAudioBuffer(audioBuffer) {
+    const { numberOfChannels, length, sampleRate } = audioBuffer;
+    const mono = new Float32Array(length);
+    for (let c = 0; c < numberOfChannels; c++) {
+      const data = audioBuffer.getChannelData(c);
+      for (let i = 0; i < length; i++) mono[i] += data[i] / numberOfChannels;
+    }
+    return this.#result(this.#require().processClip(mono, sampleRate).blendshapes);
+  }
+
+  /** A File or Blob the browser can decode -> ProcessResult. */
+  async processFile(file) {
+    const bytes = await file.arrayBuffer();
+    const context = new OfflineAudioContext(1, 1, 16000);
+    let audioBuffer;
+    try {
+      audioBuffer = await context.decodeAudioData(bytes);
+    } catch (error) {
+      throw new Error(`cannot decode ${file.name ?? 'the file'} as audio: ${error.message}`);
+    }
+    return this.processAudioBuffer(audioBuffer);
+  }
+
+  /** Streaming: a chunk of 16 kHz mono PCM; returns the frames it completed, or null until
+   *  there are some. `isLast` ends the stream (the remaining frames come back). */
+  processAudioChunk(chunk, isLast = false) {
+    const engine = this.#require();
+    engine.push(Float32Array.from(chunk));
+    let frames = engine.takeFrames();
+    if (isLast) {
+      const rest = engine.finish();
+      const all = new Float32Array(frames.length + rest.length);
+      all.set(frames);
+      all.set(rest, frames.length);
+      frames = all;
+    }
+    return frames.length > 0 ? this.#result(frames) : null;
+  }
+
+  /** Frame `i` of a result: 52 weights (a view, not a copy). */
+  getFrame(result, i) {
+    if (!Number.isInteger(i) || i < 0 || i >= result.frame_count) {
+      throw new RangeError(`frame ${i} is outside 0..${result.frame_count - 1}`);
+    }
+    return result.blendshapes.subarray(i * CHANNELS, (i + 1) * CHANNELS);
+  }
+
+  /** Forgets the stream. */
+  reset() {
+    this.#require().reset();
+  }
+
+  /** Frees the engine's wasm memory; init() again to reuse. */
+  dispose() {
+    this.#engine?.free();
+    this.#engine = null;
+  }
+}
