@@ -331,7 +331,7 @@ impl JsOnnxModel {
     }
 
     /// Runs a single-input model on a flat row-major buffer; returns its first output, flat.
-    pub fn run(&self, input: &[f32]) -> Result<Float32Array, JsError> {
+    pub fn run(&mut self, input: &[f32]) -> Result<Float32Array, JsError> {
         let outputs = self.inner.run(&[input]).map_err(js_error)?;
         Ok(Float32Array::from(&outputs[0][..]))
     }

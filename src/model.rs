@@ -8,12 +8,11 @@ use tract_onnx::prelude::*;
 
 use crate::error::{FaceError, Result};
 
-type Plan = Arc<TypedRunnableModel>;
-
 /// A loaded, optimised ONNX model with fixed-shape `f32` inputs and outputs.
 #[derive(Debug, Clone)]
 pub struct OnnxModel {
-    plan: Plan,
+    /// The plan's run state, kept between runs so its buffers are not set up again each time.
+    state: TypedSimpleState,
     input_shapes: Vec<Vec<usize>>,
     output_shapes: Vec<Vec<usize>>,
 }
@@ -69,8 +68,11 @@ impl OnnxModel {
             .collect::<TractResult<Vec<_>>>()
             .map_err(model_error("cannot read the model's outputs"))?;
         let output_shapes = shapes(output_facts, "output")?;
+        let state = plan
+            .spawn()
+            .map_err(model_error("cannot prepare the model"))?;
         Ok(OnnxModel {
-            plan,
+            state,
             input_shapes,
             output_shapes,
         })
@@ -85,7 +87,7 @@ impl OnnxModel {
     }
 
     /// Runs the model on one flat row-major buffer per input; returns one flat buffer per output.
-    pub fn run(&self, inputs: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
+    pub fn run(&mut self, inputs: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
         if inputs.len() != self.input_shapes.len() {
             return Err(FaceError::Model(format!(
                 "the model takes {} input(s), {} given",
@@ -111,7 +113,7 @@ impl OnnxModel {
             values.push(tensor.into());
         }
         let outputs = self
-            .plan
+            .state
             .run(values)
             .map_err(model_error("inference failed"))?;
         outputs

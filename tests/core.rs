@@ -608,7 +608,7 @@ fn a_rejected_edit_leaves_the_library_untouched() {
 
 #[test]
 fn tract_runs_an_onnx_model_and_matches_numpy() {
-    let model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
+    let mut model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
     assert_eq!(model.input_shapes(), [vec![1, 16]]);
     assert_eq!(model.output_shapes(), [vec![1, 8]]);
     let golden: serde_json::Value =
@@ -639,7 +639,7 @@ fn unusable_models_and_inputs_are_errors() {
         "fixtures/symbolic_batch.onnx"
     )))
     .contains("symbolic shape"));
-    let model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
+    let mut model = OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).unwrap();
     assert!(model
         .run(&[&[0.0; 15]])
         .unwrap_err()

@@ -113,7 +113,7 @@ pub fn run_model(
     let parsed = ModelManifest::from_json(&text).map_err(|e| e.to_string())?;
 
     let load_start = Instant::now();
-    let onnx = OnnxModel::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let mut onnx = OnnxModel::from_bytes(&bytes).map_err(|e| e.to_string())?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
     parsed.check_model(&onnx).map_err(|e| e.to_string())?;
     let input: Vec<f32> = (0..parsed.input_shape().iter().product::<usize>())
