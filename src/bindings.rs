@@ -359,6 +359,19 @@ fn get(value: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// The eye-motion seed: absent is 0, otherwise a non-negative integer JS can represent exactly.
+fn seed_from_js(value: &JsValue) -> Result<u64, JsError> {
+    if value.is_undefined() {
+        return Ok(0);
+    }
+    match value.as_f64() {
+        Some(s) if s.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&s) => Ok(s as u64),
+        _ => Err(JsError::new(
+            "invalid options: `seed` must be a non-negative integer",
+        )),
+    }
+}
+
 fn smoothing_from_js(value: &JsValue) -> Result<SmoothingParams, JsError> {
     let params = TemporalParams::builtin();
     if value.is_undefined() || value.is_null() {
@@ -456,15 +469,7 @@ pub fn render_scenario(
                 .ok_or_else(|| JsError::new(&format!("invalid options: `{key}` must be a boolean")))
         }
     };
-    let seed = match get(&options, "seed").as_f64() {
-        None if get(&options, "seed").is_undefined() => 0,
-        Some(s) if s.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&s) => s as u64,
-        _ => {
-            return Err(JsError::new(
-                "invalid options: `seed` must be a non-negative integer",
-            ))
-        }
-    };
+    let seed = seed_from_js(&get(&options, "seed"))?;
     let render_options = RenderOptions {
         smoothing: smoothing_from_js(&get(&options, "smoothing"))?,
         seed,
@@ -618,15 +623,7 @@ impl JsEngine {
                 }
             }
         };
-        let seed = match get(&options, "seed").as_f64() {
-            None if get(&options, "seed").is_undefined() => 0,
-            Some(s) if s.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&s) => s as u64,
-            _ => {
-                return Err(JsError::new(
-                    "invalid options: `seed` must be a non-negative integer",
-                ))
-            }
-        };
+        let seed = seed_from_js(&get(&options, "seed"))?;
         let eye_motion = match get(&options, "eyeMotion") {
             v if v.is_undefined() => true,
             v => v

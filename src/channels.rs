@@ -87,15 +87,7 @@ impl ChannelTable {
     pub fn from_json(text: &str) -> Result<Self> {
         const DOC: &str = "channels";
         let doc: ChannelDocument = json::parse(DOC, text)?;
-        if doc.schema != SCHEMA || doc.version != VERSION {
-            return Err(FaceError::Schema {
-                document: DOC.into(),
-                expected: SCHEMA.into(),
-                expected_version: VERSION,
-                found: doc.schema,
-                found_version: doc.version,
-            });
-        }
+        json::check_schema(DOC, (SCHEMA, VERSION), (&doc.schema, doc.version))?;
         let invalid = |place: String, message: String| FaceError::InvalidData { place, message };
         if doc.channels.len() != CHANNEL_COUNT {
             return Err(invalid(

@@ -177,15 +177,7 @@ impl EmotionTaxonomy {
     pub fn from_json(text: &str) -> Result<Self> {
         const DOC: &str = "emotions";
         let doc: EmotionDocument = json::parse(DOC, text)?;
-        if doc.schema != SCHEMA || doc.version != VERSION {
-            return Err(FaceError::Schema {
-                document: DOC.into(),
-                expected: SCHEMA.into(),
-                expected_version: VERSION,
-                found: doc.schema,
-                found_version: doc.version,
-            });
-        }
+        json::check_schema(DOC, (SCHEMA, VERSION), (&doc.schema, doc.version))?;
         let invalid = |place: String, message: String| FaceError::InvalidData { place, message };
         let expected_levels: Vec<String> = (1..=LEVEL_COUNT).map(|l| format!("L{l}")).collect();
         if doc.levels != expected_levels {

@@ -177,15 +177,11 @@ impl CompilerParams {
     pub fn from_json(text: &str) -> Result<Self> {
         const DOC: &str = "compiler";
         let doc: ParamsDocument = json::parse(DOC, text)?;
-        if doc.schema != PARAMS_SCHEMA || doc.version != PARAMS_VERSION {
-            return Err(FaceError::Schema {
-                document: DOC.into(),
-                expected: PARAMS_SCHEMA.into(),
-                expected_version: PARAMS_VERSION,
-                found: doc.schema,
-                found_version: doc.version,
-            });
-        }
+        json::check_schema(
+            DOC,
+            (PARAMS_SCHEMA, PARAMS_VERSION),
+            (&doc.schema, doc.version),
+        )?;
         let invalid = |place: &str, message: String| FaceError::InvalidData {
             place: place.to_string(),
             message,

@@ -31,6 +31,24 @@ pub(crate) fn parse<T: DeserializeOwned>(document: &str, text: &str) -> Result<T
     Ok(value)
 }
 
+/// Checks a document's `schema` and `version` fields against what this build reads.
+pub(crate) fn check_schema(
+    document: &str,
+    expected: (&str, u32),
+    found: (&str, u32),
+) -> Result<()> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(FaceError::Schema {
+        document: document.to_string(),
+        expected: expected.0.to_string(),
+        expected_version: expected.1,
+        found: found.0.to_string(),
+        found_version: found.1,
+    })
+}
+
 /// A JSON object read as its entries in document order, duplicates included, so that validation
 /// can reject a duplicate key by name instead of silently keeping the last value.
 #[derive(Debug, Clone)]

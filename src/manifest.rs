@@ -94,15 +94,11 @@ pub struct OutputMap {
 impl ModelManifest {
     pub fn from_json(text: &str) -> Result<Self> {
         let manifest: ModelManifest = json::parse("manifest", text)?;
-        if manifest.schema != SCHEMA || manifest.version != VERSION {
-            return Err(FaceError::Schema {
-                document: "manifest".into(),
-                expected: SCHEMA.into(),
-                expected_version: VERSION,
-                found: manifest.schema,
-                found_version: manifest.version,
-            });
-        }
+        json::check_schema(
+            "manifest",
+            (SCHEMA, VERSION),
+            (&manifest.schema, manifest.version),
+        )?;
         manifest.input.validate("manifest.input")?;
         let w = &manifest.window;
         if w.frames == 0 || w.lookahead >= w.frames || w.frames > 4096 {

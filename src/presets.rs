@@ -88,15 +88,7 @@ impl PresetLibrary {
     /// (`presets.joy.L3.mouthSmileLeft`).
     pub fn from_json(text: &str) -> Result<Self> {
         let doc: PresetDocument = json::parse("presets", text)?;
-        if doc.schema != SCHEMA || doc.version != VERSION {
-            return Err(FaceError::Schema {
-                document: "presets".into(),
-                expected: SCHEMA.into(),
-                expected_version: VERSION,
-                found: doc.schema,
-                found_version: doc.version,
-            });
-        }
+        json::check_schema("presets", (SCHEMA, VERSION), (&doc.schema, doc.version))?;
         let taxonomy = EmotionTaxonomy::builtin();
         let channels = ChannelTable::builtin();
         if let Some(key) = doc.presets.first_duplicate() {

@@ -223,15 +223,7 @@ impl TemporalParams {
     pub fn from_json(text: &str) -> Result<Self> {
         const DOC: &str = "temporal";
         let doc: TemporalDocument = json::parse(DOC, text)?;
-        if doc.schema != SCHEMA || doc.version != VERSION {
-            return Err(FaceError::Schema {
-                document: DOC.into(),
-                expected: SCHEMA.into(),
-                expected_version: VERSION,
-                found: doc.schema,
-                found_version: doc.version,
-            });
-        }
+        json::check_schema(DOC, (SCHEMA, VERSION), (&doc.schema, doc.version))?;
         let invalid = |place: &str, message: String| FaceError::InvalidData {
             place: place.to_string(),
             message,
