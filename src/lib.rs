@@ -8,7 +8,7 @@
 //! - [`presets`]: the authored preset library and its JSON format.
 //! - [`expression`]: emotion + intensity -> 52 weights.
 //! - [`model`]: ONNX models run by tract (the audio runtime's model runner).
-//! - [`temporal`]: parameters of the temporal layer (smoothing sets, eyes, gate, energy mouth).
+//! - [`temporal`]: parameters of the temporal layer (smoothing sets, eyes, gate, signal mouth).
 //! - [`scenario`]: turns and regimes, the input of offline rendering.
 //! - [`smoothing`]: VAD damping and smoothing, turn crossfades, brow pass-through.
 //! - [`eyes`]: blinks, drift and saccades.

@@ -1,6 +1,6 @@
 //! Lip sync: audio -> the mouth's weights at 30 fps. [`LipSync`] is the seam the renderer and
-//! the engine call; the energy mouth here is the model-free baseline (the audio runtime adds
-//! ONNX models behind the same trait, so the renderer does not change when they arrive).
+//! the engine call; [`SignalMouth`] here is the model-free fallback, and ONNX models plug in
+//! behind the same trait (`lipsync_model.rs`).
 
 use crate::channels::{Weights, CHANNEL_COUNT};
 use crate::error::{FaceError, Result};

@@ -1,5 +1,5 @@
 //! Parameters of the temporal layer, read from `data/temporal.json`: the named smoothing sets
-//! (CURRENT, MIDDLE, none), brow pass-through, eye motion, the speech gate and the energy mouth.
+//! (CURRENT, MIDDLE, none), brow pass-through, eye motion, the speech gate and the signal mouth.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
