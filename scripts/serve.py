@@ -58,7 +58,11 @@ def main():
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args()
     handler = functools.partial(Handler, directory=str(ROOT / "www"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as error:
+        sys.exit(f"serve: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
+                 f"choose another port, e.g. PORT={args.port + 1} make demo")
     print(f"serving www/ and pkg/ on http://127.0.0.1:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever()
