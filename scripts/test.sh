@@ -8,6 +8,9 @@ LOGS=target/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 export CARGO_TERM_COLOR=never
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+# The browser run executes real tract inference in a debug build; the runner's default budget
+# for a whole suite (20 s) is too short for it.
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-900}
 
 step() { # step NAME COMMAND...: run, keep the log, show its tail on failure
   local name=$1; shift
