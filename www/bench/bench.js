@@ -92,7 +92,7 @@ async function main() {
     pipelineFrames: frames,
     algorithmicLatencyMs: latencyMs,
   };
-  log(JSON.stringify(result, null, 2));
+  document.getElementById('log').textContent = JSON.stringify(result, null, 2);
   window.benchResult = result;
 }
 
