@@ -11,7 +11,7 @@ use crate::emotion::{EmotionTaxonomy, Vad};
 use crate::error::{FaceError, Result};
 use crate::expression::{CompileMode, ExpressionCompiler, Intensity};
 use crate::eyes::{EyeChannels, EyeMotion};
-use crate::gate::SpeechGate;
+use crate::gate::{energy_db, SpeechGate};
 use crate::lipsync::{LipSync, SignalMouth, SAMPLE_RATES};
 use crate::lipsync_model::ModelLipSync;
 use crate::merge::merge;
@@ -19,7 +19,7 @@ use crate::presets::PresetLibrary;
 use std::collections::VecDeque;
 
 use crate::smoothing::{brow_through_neutral, cosine_ease, needs_brow_pass_through};
-use crate::temporal::{SmoothingParams, SmoothingSet, TemporalParams, FPS};
+use crate::temporal::{frame_start, SmoothingParams, SmoothingSet, TemporalParams, FPS};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOptions {
@@ -97,13 +97,6 @@ impl std::fmt::Debug for Engine {
             .field("lipsync", &self.lipsync.name())
             .finish_non_exhaustive()
     }
-}
-
-/// RMS energy of a frame's samples in dBFS (the speech gate's input).
-fn energy_db(samples: &[f32]) -> f32 {
-    let energy =
-        samples.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / samples.len().max(1) as f64;
-    (10.0 * (energy + 1e-20).log10()) as f32
 }
 
 impl Engine {
@@ -312,11 +305,10 @@ impl Engine {
     /// Frame energies on the same frame grid as the lip sync: frame `f` covers samples
     /// `[f * rate / 30, (f + 1) * rate / 30)`.
     fn accumulate_energy(&mut self, samples: &[f32]) {
-        let bound = |f: u64, rate: u32| (f * u64::from(rate) / u64::from(FPS)) as usize;
         let mut rest = samples;
         while !rest.is_empty() {
-            let length =
-                bound(self.energy_frame + 1, self.rate) - bound(self.energy_frame, self.rate);
+            let length = frame_start(self.energy_frame + 1, self.rate)
+                - frame_start(self.energy_frame, self.rate);
             let take = (length - self.energy_pending.len()).min(rest.len());
             self.energy_pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];

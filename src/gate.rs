@@ -2,18 +2,21 @@
 //! (a louder level and a few frames to open, a quieter level and more frames to close), and
 //! gives the merge a weight that ramps instead of snapping.
 
-use crate::temporal::{frames_covering, GateParams, FPS};
+use crate::temporal::{frame_start, frames_covering, GateParams};
 
-/// RMS energy of each 1/30 s frame of mono `samples`, in dBFS (silence is about -200).
-/// Frame `f` covers samples `[f * rate / 30, (f + 1) * rate / 30)`, so any rate works.
+/// RMS energy of `samples` in dBFS (silence is about -200): the speech gate's input.
+pub fn energy_db(samples: &[f32]) -> f32 {
+    let energy =
+        samples.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / samples.len().max(1) as f64;
+    (10.0 * (energy + 1e-20).log10()) as f32
+}
+
+/// [`energy_db`] of each 30 fps frame of mono `samples` (see [`frame_start`]).
 pub fn frame_energies_db(samples: &[f32], sample_rate: u32) -> Vec<f32> {
-    (0..frames_covering(samples.len(), sample_rate))
+    (0..frames_covering(samples.len(), sample_rate) as u64)
         .map(|f| {
-            let bound = |f: usize| ((f as u64 * u64::from(sample_rate)) / u64::from(FPS)) as usize;
-            let chunk = &samples[bound(f).min(samples.len())..bound(f + 1).min(samples.len())];
-            let energy = chunk.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
-                / chunk.len().max(1) as f64;
-            (10.0 * (energy + 1e-20).log10()) as f32
+            let bound = |f: u64| frame_start(f, sample_rate).min(samples.len());
+            energy_db(&samples[bound(f)..bound(f + 1)])
         })
         .collect()
 }

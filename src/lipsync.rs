@@ -4,7 +4,8 @@
 
 use crate::channels::{Weights, CHANNEL_COUNT};
 use crate::error::{FaceError, Result};
-use crate::temporal::{frames_covering, TemporalParams, FPS};
+use crate::gate::energy_db;
+use crate::temporal::{frame_start, frames_covering, TemporalParams};
 
 /// Accepted input sample rates, inclusive.
 pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 8_000..=96_000;
@@ -106,15 +107,12 @@ impl<'a> SignalMouth<'a> {
     }
 
     fn frame_length(&self) -> usize {
-        let bound = |f: u64| (f * u64::from(self.rate) / u64::from(FPS)) as usize;
-        bound(self.frame + 1) - bound(self.frame)
+        frame_start(self.frame + 1, self.rate) - frame_start(self.frame, self.rate)
     }
 
     fn analyse(&mut self, samples: &[f32]) -> Weights {
         let m = &self.params.signal_mouth;
-        let energy = samples.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
-            / samples.len().max(1) as f64;
-        let db = (10.0 * (energy + 1e-20).log10()) as f32;
+        let db = energy_db(samples);
         let crossings = samples
             .windows(2)
             .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))

@@ -14,6 +14,12 @@ use crate::json;
 /// Output frame rate of everything the crate renders.
 pub const FPS: u32 = 30;
 
+/// The first sample of 30 fps frame `frame` at `sample_rate`: frame `f` covers samples
+/// `[frame_start(f), frame_start(f + 1))`, so any rate works and frames never drift.
+pub fn frame_start(frame: u64, sample_rate: u32) -> usize {
+    (frame * u64::from(sample_rate) / u64::from(FPS)) as usize
+}
+
 /// Number of 30 fps frames that `samples` at `sample_rate` cover (a partial last frame counts).
 pub fn frames_covering(samples: usize, sample_rate: u32) -> usize {
     (samples as u64 * u64::from(FPS)).div_ceil(u64::from(sample_rate)) as usize
