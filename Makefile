@@ -5,6 +5,8 @@
 #   make demo   build the npm package into pkg/ and serve www/ on http://127.0.0.1:$(PORT)
 #   make test   every check and test suite (see scripts/test.sh)
 #   make pkg    build the npm package into pkg/
+#   make model  regenerate data, train, export and evaluate the default lip-sync model
+#               (models/default; about 20 minutes on 2 cores; not part of `make test`)
 
 SHELL := /bin/bash
 PORT ?= 8080
@@ -14,7 +16,7 @@ CARGO_WASM := target/$(WASM_TARGET)/release/animasync_face.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: demo test pkg bench setup setup-rust setup-browser setup-node clean
+.PHONY: demo test pkg bench model setup setup-rust setup-browser setup-node setup-training clean
 
 demo: pkg
 	python3 scripts/serve.py --port $(PORT)
@@ -28,7 +30,7 @@ pkg: setup-rust
 	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
 	@ls -l pkg/animasync_face_bg.wasm
 
-setup: setup-rust setup-browser setup-node
+setup: setup-rust setup-browser setup-node setup-training
 
 setup-rust:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -49,6 +51,21 @@ setup-browser:
 	fi
 
 setup-node: node_modules/.package-lock.json
+
+# The speech synthesisers the training data comes from, and the CPU training stack.
+TRAINING_PACKAGES := espeak-ng festival festvox-us-slt-hts festvox-kallpc16k
+
+setup-training:
+	@if ! dpkg -s $(TRAINING_PACKAGES) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAINING_PACKAGES); \
+	fi
+	@python3 -c "import jax, optax, scipy, onnx" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt
+
+model: setup-training
+	cargo build --release --bin animasync-face
+	python3 training/pipeline.py
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -30,6 +30,9 @@ step fmt cargo fmt --all -- --check
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test
+# The training pipeline end to end on a few clips and steps (the exported model then runs
+# through the CLI), so `make model` cannot rot; the debug CLI is already built by rust-native.
+step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
 step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step pkg make --no-print-directory pkg

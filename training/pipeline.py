@@ -1,0 +1,93 @@
+"""`make model`: regenerate the data, train, export and evaluate the default lip-sync model from
+scratch, with fixed seeds. `--quick` makes a few clips and trains a few steps into a scratch
+directory (never the committed model), then runs the exported model through the runtime: CI
+runs it so the pipeline cannot rot unnoticed.
+
+Needs: the release CLI (`cargo build --release --bin animasync-face`), Debian espeak-ng,
+festival, festvox-us-slt-hts and festvox-kallpc16k, and training/requirements.txt.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run(cmd):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a few clips and steps, into --work (CI's smoke run)")
+    ap.add_argument("--work", default=os.path.join(ROOT, "target", "model-work"), help="scratch directory for data")
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "default"))
+    ap.add_argument("--cli", default=os.path.join(ROOT, "target", "release", "animasync-face"))
+    ap.add_argument("--skip-data", action="store_true", help="reuse the data already in --work")
+    args = ap.parse_args()
+    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    if not os.path.exists(args.cli):
+        sys.exit(f"{args.cli} is missing: run `cargo build --release --bin animasync-face` first")
+
+    data_cfg = dict(cfg["data"])
+    steps = cfg["train"]["steps"]
+    out = args.out
+    if args.quick:
+        data_cfg["clips"] = cfg["quick"]["clips"]
+        data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
+        steps = cfg["quick"]["steps"]
+        out = os.path.join(args.work, "model")
+    data = os.path.join(args.work, "quick-data" if args.quick else "data")
+
+    # The features manifest: the model's `input` section, which is all `features` reads.
+    os.makedirs(args.work, exist_ok=True)
+    features_manifest = os.path.join(args.work, "features.json")
+    with open(features_manifest, "w", encoding="utf-8") as f:
+        json.dump(
+            {
+                "schema": "animasync-face/model-manifest", "version": 1, "name": "features only",
+                "input": cfg["input"], "window": {"frames": 1, "lookahead": 0},
+                "output": {"kind": "blendshapes", "channels": ["jawOpen"]},
+            },
+            f,
+        )
+    if not args.skip_data:
+        shutil.rmtree(data, ignore_errors=True)
+        run([
+            sys.executable, os.path.join(HERE, "data", "generate.py"), "--out", data,
+            "--clips", str(data_cfg["clips"]), "--seed", str(data_cfg["seed"]),
+            "--festival", str(data_cfg["festival_phrases_per_voice"]),
+            "--cli", args.cli, "--manifest", features_manifest,
+        ])
+    run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--out", out, "--steps", str(steps)])
+
+    # The exported model must run through the runtime's manifest path like any user model.
+    frames = os.path.join(args.work, "smoke.json")
+    run([
+        args.cli, "lipsync", os.path.join(ROOT, "tests", "fixtures", "speech16k.wav"),
+        "--model", os.path.join(out, "lipsync.onnx"), "--manifest", os.path.join(out, "lipsync.json"),
+        "--out", frames,
+    ])
+    with open(frames, encoding="utf-8") as f:
+        rendered = json.load(f)
+    print(f"runtime check: {len(rendered['frames'])} frames from the exported model", file=sys.stderr)
+    if not rendered["frames"]:
+        sys.exit("the exported model produced no frames")
+
+    if not args.quick:
+        run([
+            sys.executable, os.path.join(HERE, "eval", "evaluate.py"),
+            "--model", os.path.join(out, "lipsync.onnx"), "--manifest", os.path.join(out, "lipsync.json"),
+            "--out", os.path.join(out, "eval"),
+        ])
+
+
+if __name__ == "__main__":
+    main()

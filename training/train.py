@@ -1,0 +1,336 @@
+"""Trains the default lip-sync model with JAX (CPU) and exports it to ONNX with its manifest.
+
+The model runs once per 30 fps frame, exactly as the runtime calls it: a window of
+`window.frames` log-mel frames whose last one lies `window.lookahead` frames after the frame's
+centre (so it hears 32.5 ms ahead), normalised, flattened, through a dense encoder, one GRU
+step (its state is an explicit input and output, carried by the runtime), and a small head with
+sigmoid outputs: one weight per lip-sync channel. Inference is one small matrix chain per frame.
+
+JAX rather than torch: the CPU wheel is ~100 MB (torch here pulls 5.5 GB of CUDA), so the
+quick mode runs in CI. The ONNX graph is written with onnx.helper from the trained weights,
+opset 17, plain MatMul/Add/Sigmoid/Tanh (no If, no Loop, weights inline).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "data"))
+
+import targets as target_lib  # noqa: E402
+
+FLOOR_LOG = float(np.log(1e-6))  # what silence (and audio before the stream) looks like
+
+
+def target_frame(k, spec):
+    """The runtime's `ModelLipSync::target`: the feature frame nearest output frame k's centre."""
+    centre = (k + 0.5) / target_lib.FPS * spec["sample_rate"]
+    return np.floor((centre - spec["n_fft"] / 2.0) / spec["hop_length"] + 0.5).astype(np.int64)
+
+
+def windows(features, n_frames, spec, w, lookahead):
+    """(n_frames, w, mels): each output frame's window, silence outside the clip."""
+    last = target_frame(np.arange(n_frames), spec) + lookahead
+    idx = last[:, None] + np.arange(-w + 1, 1)[None, :]
+    padded = np.concatenate([features, np.full((1, features.shape[1]), FLOOR_LOG, np.float32)])
+    idx = np.where((idx >= 0) & (idx < len(features)), idx, len(features))
+    return padded[idx]
+
+
+def load(data_dir, cfg):
+    with open(os.path.join(data_dir, "index.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    spec, win = cfg["input"], cfg["window"]
+    clips = []
+    for entry in index["clips"]:
+        base = os.path.join(data_dir, entry["clip"])
+        feats = np.load(base + ".features.npy").astype(np.float32)
+        y = np.load(base + ".targets.npy").astype(np.float32)
+        x = windows(feats, len(y), spec, win["frames"], win["lookahead"])
+        clips.append((x, y))
+    return clips, index["channels"]
+
+
+def init_params(key, n_in, cfg, n_out):
+    m = cfg["model"]
+    e, g, h = m["encoder"], m["gru"], m["head"]
+    keys = jax.random.split(key, 6)
+
+    def dense(k, a, b):
+        return jax.random.normal(k, (a, b)) * np.sqrt(2.0 / a)
+
+    def orth(k, n):
+        q, _ = np.linalg.qr(np.asarray(jax.random.normal(k, (n, n))))
+        return jnp.asarray(q)
+
+    return {
+        "enc_w": dense(keys[0], n_in, e), "enc_b": jnp.zeros(e),
+        # GRU, ONNX order z, r, n (linear_before_reset = 0).
+        "gru_w": jax.random.normal(keys[1], (e, 3 * g)) / np.sqrt(e), "gru_b": jnp.zeros(3 * g),
+        "gru_r": jnp.concatenate([orth(keys[2], g), orth(keys[3], g), orth(keys[4], g)], axis=1),
+        "head_w": dense(keys[5], g, h), "head_b": jnp.zeros(h),
+        "out_w": jnp.zeros((h, n_out)), "out_b": jnp.full(n_out, -3.0),
+    }
+
+
+def gru_step(p, h, x_proj):
+    g = h.shape[-1]
+    hz_r = h @ p["gru_r"][:, : 2 * g]
+    z = jax.nn.sigmoid(x_proj[..., :g] + hz_r[..., :g])
+    r = jax.nn.sigmoid(x_proj[..., g : 2 * g] + hz_r[..., g:])
+    n = jnp.tanh(x_proj[..., 2 * g :] + (r * h) @ p["gru_r"][:, 2 * g :])
+    return (1.0 - z) * n + z * h
+
+
+def forward(p, norm, x, h0):
+    """x: (batch, time, w, mels) -> (batch, time, channels), final state."""
+    b, t = x.shape[:2]
+    flat = ((x - norm["mean"]) * norm["inv_std"]).reshape(b, t, -1)
+    enc = jax.nn.relu(flat @ p["enc_w"] + p["enc_b"])
+    proj = enc @ p["gru_w"] + p["gru_b"]
+
+    def step(h, xp):
+        h = gru_step(p, h, xp)
+        return h, h
+
+    h_last, hs = jax.lax.scan(step, h0, jnp.swapaxes(proj, 0, 1))
+    hs = jnp.swapaxes(hs, 0, 1)
+    head = jax.nn.relu(hs @ p["head_w"] + p["head_b"])
+    return jax.nn.sigmoid(head @ p["out_w"] + p["out_b"]), h_last
+
+
+def aperture(y, ch):
+    return (
+        jnp.maximum(0.0, y[..., ch["jawOpen"]] - y[..., ch["mouthClose"]])
+        + 0.25 * (y[..., ch["mouthLowerDownLeft"]] + y[..., ch["mouthLowerDownRight"]])
+        + 0.125 * (y[..., ch["mouthUpperUpLeft"]] + y[..., ch["mouthUpperUpRight"]])
+    )
+
+
+def make_batches(clips, rng, batch, seq, burn_in):
+    """Random crops; a crop that starts mid-clip gets `burn_in` unscored frames to settle the GRU."""
+    xs, ys, ms = [], [], []
+    w_shape = clips[0][0].shape[1:]
+    for _ in range(batch):
+        x, y = clips[rng.integers(len(clips))]
+        start = 0 if rng.random() < 0.3 or len(y) <= seq else int(rng.integers(0, len(y) - seq + 1))
+        xe, ye = x[start : start + seq], y[start : start + seq]
+        mask = np.ones(len(ye), np.float32)
+        if start > 0:
+            mask[:burn_in] = 0.0
+        pad = seq - len(ye)
+        if pad:
+            xe = np.concatenate([xe, np.full((pad,) + w_shape, FLOOR_LOG, np.float32)])
+            ye = np.concatenate([ye, np.zeros((pad, y.shape[1]), np.float32)])
+            mask = np.concatenate([mask, np.zeros(pad, np.float32)])
+        xs.append(xe)
+        ys.append(ye)
+        ms.append(mask)
+    return np.stack(xs), np.stack(ys), np.stack(ms)
+
+
+def progress(step, total, loss, started):
+    width = 30
+    filled = int(width * step / total)
+    rate = step / max(time.time() - started, 1e-9)
+    sys.stderr.write(f"\rtrain [{'#' * filled}{'.' * (width - filled)}] {step}/{total} steps, loss {loss:.4f}, {rate:.1f} steps/s ")
+    sys.stderr.flush()
+
+
+def export_onnx(path, p, norm, cfg, n_out):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
+    g = cfg["model"]["gru"]
+    a = {k: np.asarray(v, np.float32) for k, v in p.items()}
+    inits = {
+        "mean": norm["mean"].reshape(1, 1, mels), "inv_std": norm["inv_std"].reshape(1, 1, mels),
+        "flat_shape": np.array([1, w * mels], np.int64),
+        "enc_w": a["enc_w"], "enc_b": a["enc_b"], "gru_w": a["gru_w"], "gru_b": a["gru_b"],
+        "gru_r_zr": a["gru_r"][:, : 2 * g], "gru_r_n": a["gru_r"][:, 2 * g :],
+        "head_w": a["head_w"], "head_b": a["head_b"], "out_w": a["out_w"], "out_b": a["out_b"],
+        "one": np.array(1.0, np.float32),
+        "split_3": np.array([g, g, g], np.int64), "split_2": np.array([g, g], np.int64),
+    }
+    n = helper.make_node
+    nodes = [
+        n("Sub", ["features", "mean"], ["centred"]),
+        n("Mul", ["centred", "inv_std"], ["normalised"]),
+        n("Reshape", ["normalised", "flat_shape"], ["flat"]),
+        n("MatMul", ["flat", "enc_w"], ["enc_mm"]),
+        n("Add", ["enc_mm", "enc_b"], ["enc_pre"]),
+        n("Relu", ["enc_pre"], ["enc"]),
+        n("MatMul", ["enc", "gru_w"], ["x_mm"]),
+        n("Add", ["x_mm", "gru_b"], ["x_proj"]),
+        n("Split", ["x_proj", "split_3"], ["x_z", "x_r", "x_n"], axis=1),
+        n("MatMul", ["state", "gru_r_zr"], ["h_zr"]),
+        n("Split", ["h_zr", "split_2"], ["h_z", "h_r"], axis=1),
+        n("Add", ["x_z", "h_z"], ["z_pre"]),
+        n("Sigmoid", ["z_pre"], ["z"]),
+        n("Add", ["x_r", "h_r"], ["r_pre"]),
+        n("Sigmoid", ["r_pre"], ["r"]),
+        n("Mul", ["r", "state"], ["rh"]),
+        n("MatMul", ["rh", "gru_r_n"], ["h_n"]),
+        n("Add", ["x_n", "h_n"], ["n_pre"]),
+        n("Tanh", ["n_pre"], ["cand"]),
+        n("Sub", ["one", "z"], ["keep_new"]),
+        n("Mul", ["keep_new", "cand"], ["new_part"]),
+        n("Mul", ["z", "state"], ["old_part"]),
+        n("Add", ["new_part", "old_part"], ["state_out"]),
+        n("MatMul", ["state_out", "head_w"], ["head_mm"]),
+        n("Add", ["head_mm", "head_b"], ["head_pre"]),
+        n("Relu", ["head_pre"], ["head"]),
+        n("MatMul", ["head", "out_w"], ["out_mm"]),
+        n("Add", ["out_mm", "out_b"], ["out_pre"]),
+        n("Sigmoid", ["out_pre"], ["weights"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "animasync_lipsync",
+        [
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, w, mels]),
+            helper.make_tensor_value_info("state", TensorProto.FLOAT, [1, g]),
+        ],
+        [
+            helper.make_tensor_value_info("weights", TensorProto.FLOAT, [1, n_out]),
+            helper.make_tensor_value_info("state_out", TensorProto.FLOAT, [1, g]),
+        ],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="animasync-face training/train.py")
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return model
+
+
+def reference_check(path, p, norm, clips):
+    """The exported graph must compute what JAX computed (onnx's reference evaluator)."""
+    from onnx.reference import ReferenceEvaluator
+
+    x, _ = clips[0]
+    x = x[:20]
+    g = p["gru_r"].shape[0]
+    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+    sess = ReferenceEvaluator(path)
+    h = np.zeros((1, g), np.float32)
+    got = []
+    for t in range(len(x)):
+        y, h = sess.run(None, {"features": x[t : t + 1], "state": h})
+        got.append(y[0])
+    err = float(np.abs(np.stack(got) - np.asarray(want[0])).max())
+    if err > 1e-4:
+        raise SystemExit(f"exported ONNX disagrees with the trained model by {err}")
+    return err
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--config", default=os.path.join(HERE, "config.json"))
+    ap.add_argument("--out", required=True, help="output directory for lipsync.onnx and lipsync.json")
+    ap.add_argument("--steps", type=int, help="override the config's step count")
+    args = ap.parse_args()
+    with open(args.config, encoding="utf-8") as f:
+        cfg = json.load(f)
+    tc = cfg["train"]
+    steps = args.steps or tc["steps"]
+    clips, channels = load(args.data, cfg)
+    rng = np.random.default_rng(tc["seed"])
+    order = rng.permutation(len(clips))
+    n_val = max(1, int(len(clips) * tc["validation_share"]))
+    val = [clips[i] for i in order[:n_val]]
+    train = [clips[i] for i in order[n_val:]] or val
+    all_x = np.concatenate([x[:, -1] for x, _ in train])
+    norm = {"mean": all_x.mean(0).astype(np.float32), "inv_std": (1.0 / (all_x.std(0) + 1e-3)).astype(np.float32)}
+    ch = {c: i for i, c in enumerate(channels)}
+    cw = np.ones(len(channels), np.float32)
+    for name, weight in tc["channel_weights"].items():
+        cw[ch[name]] = weight
+    cw = jnp.asarray(cw / cw.mean())
+
+    w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
+    g = cfg["model"]["gru"]
+    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels, cfg, len(channels))
+    schedule = optax.warmup_cosine_decay_schedule(0.0, tc["learning_rate"], min(200, steps // 10 + 1), steps)
+    opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=tc["weight_decay"]))
+    state = opt.init(params)
+    jnorm = {k: jnp.asarray(v) for k, v in norm.items()}
+
+    def loss_fn(p, x, y, m):
+        pred, _ = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)))
+        per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (aperture(pred, ch) - aperture(y, ch)) ** 2
+        return (per * m).sum() / (m.sum() + 1e-9)
+
+    @jax.jit
+    def update(p, s, x, y, m):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, m)
+        upd, s = opt.update(grads, s, p)
+        return optax.apply_updates(p, upd), s, loss
+
+    started = time.time()
+    for step in range(1, steps + 1):
+        x, y, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"])
+        params, state, loss = update(params, state, x, y, m)
+        if step % 10 == 0 or step == steps:
+            progress(step, steps, float(loss), started)
+    sys.stderr.write("\n")
+
+    # Validation on held-out synthetic clips, whole clips from a zero state as the runtime runs.
+    preds, truth = [], []
+    for x, y in val:
+        pred, _ = forward(params, jnorm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+        preds.append(np.asarray(pred[0]))
+        truth.append(y)
+    p_all, y_all = np.concatenate(preds), np.concatenate(truth)
+    ap_p, ap_y = np.asarray(aperture(p_all, ch)), np.asarray(aperture(y_all, ch))
+    report = {
+        "val_mse": float(((p_all - y_all) ** 2).mean()),
+        "val_aperture_r": float(np.corrcoef(ap_p, ap_y)[0, 1]),
+        "train_seconds": round(time.time() - started, 1),
+        "steps": steps,
+        "train_clips": len(train),
+        "val_clips": len(val),
+    }
+
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, "lipsync.onnx")
+    export_onnx(onnx_path, params, norm, cfg, len(channels))
+    report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val)
+    n_params = sum(int(np.prod(v.shape)) for v in params.values())
+    manifest = {
+        "schema": "animasync-face/model-manifest",
+        "version": 1,
+        "name": cfg["name"],
+        "description": (
+            f"Default lip-sync model: log-mel window -> dense {cfg['model']['encoder']} -> GRU {g} (state carried) -> "
+            f"dense {cfg['model']['head']} -> {len(channels)} lip-sync channels; {n_params} parameters. "
+            "Trained by training/pipeline.py on synthetic speech (libespeak-ng, Festival); see models/default/MODEL_CARD.md."
+        ),
+        "model": "lipsync.onnx",
+        "input": cfg["input"],
+        "window": {"frames": w, "lookahead": cfg["window"]["lookahead"], "layout": "time_major"},
+        "state": [{"shape": [1, g]}],
+        "output": {"kind": "blendshapes", "channels": channels},
+    }
+    with open(os.path.join(args.out, "lipsync.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    report["parameters"] = n_params
+    report["onnx_bytes"] = os.path.getsize(onnx_path)
+    with open(os.path.join(args.out, "training-report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
