@@ -10,6 +10,7 @@ use js_sys::Float32Array;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::model::Input;
 use crate::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
     FaceError, Intensity, OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth,
@@ -332,8 +333,10 @@ impl JsOnnxModel {
 
     /// Runs a single-input model on a flat row-major buffer; returns its first output, flat.
     pub fn run(&mut self, input: &[f32]) -> Result<Float32Array, JsError> {
-        let outputs = self.inner.run(&[input]).map_err(js_error)?;
-        Ok(Float32Array::from(&outputs[0][..]))
+        self.inner
+            .run_with([Input::Values(input)])
+            .map_err(js_error)?;
+        Ok(Float32Array::from(self.inner.output(0).map_err(js_error)?))
     }
 }
 

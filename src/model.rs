@@ -3,6 +3,12 @@
 //! This is the model runner the audio runtime builds on. Every failure (corrupt bytes, an
 //! operator tract lacks, symbolic or non-f32 inputs, a wrong input length) is a
 //! [`FaceError::Model`], never a panic.
+//!
+//! Copies: [`OnnxModel::run`] copies each input slice into a tensor once (tract takes owned
+//! tensors) and the outputs out into `Vec`s. [`OnnxModel::run_with`] keeps the outputs inside
+//! the model, read in place with [`OnnxModel::output`], and takes [`Held`] tensors (a previous
+//! run's output, or zeros) as inputs by reference count, so recurrent state goes from one run's
+//! output to the next run's input without being copied or allocated.
 
 use tract_onnx::prelude::*;
 
@@ -15,6 +21,47 @@ pub struct OnnxModel {
     state: TypedSimpleState,
     input_shapes: Vec<Vec<usize>>,
     output_shapes: Vec<Vec<usize>>,
+    /// The outputs of the last successful run (empty before it and after a failed one).
+    outputs: TVec<TValue>,
+}
+
+/// A tensor kept between runs, such as recurrent state: an output of an earlier run or zeros.
+/// Cloning it and passing it to [`OnnxModel::run_with`] share the values (no copy).
+#[derive(Debug, Clone)]
+pub struct Held(TValue);
+
+impl Held {
+    /// All zeros in `shape`.
+    pub fn zeros(shape: &[usize]) -> Result<Held> {
+        Tensor::zero::<f32>(shape)
+            .map(|t| Held(t.into()))
+            .map_err(model_error("cannot make a zero tensor"))
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        self.0.shape()
+    }
+
+    /// The values, row-major.
+    pub fn values(&self) -> Result<&[f32]> {
+        values(&self.0)
+    }
+}
+
+/// One input of [`OnnxModel::run_with`].
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// Flat row-major values, checked (length, finite) and copied into a tensor.
+    Values(&'a [f32]),
+    /// A held tensor of the input's shape, passed as is (not copied, not checked for NaN).
+    Held(&'a Held),
+}
+
+fn values(value: &TValue) -> Result<&[f32]> {
+    value
+        .try_as_plain_ram()
+        .and_then(|view| view.as_slice::<f32>())
+        .map_err(model_error("cannot read an output"))
 }
 
 fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
@@ -75,6 +122,7 @@ impl OnnxModel {
             state,
             input_shapes,
             output_shapes,
+            outputs: TVec::new(),
         })
     }
 
@@ -88,41 +136,86 @@ impl OnnxModel {
 
     /// Runs the model on one flat row-major buffer per input; returns one flat buffer per output.
     pub fn run(&mut self, inputs: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
-        if inputs.len() != self.input_shapes.len() {
+        self.run_with(inputs.iter().map(|data| Input::Values(data)))?;
+        self.outputs
+            .iter()
+            .map(|o| values(o).map(<[f32]>::to_vec))
+            .collect()
+    }
+
+    /// Runs the model on one [`Input`] per model input, in order. The outputs stay in the model
+    /// until the next run: read them with [`output`](Self::output) and
+    /// [`held_output`](Self::held_output).
+    pub fn run_with<'a>(&mut self, inputs: impl IntoIterator<Item = Input<'a>>) -> Result<()> {
+        self.outputs.clear();
+        let expected = self.input_shapes.len();
+        let mut given = 0;
+        let mut values = TVec::new();
+        for input in inputs {
+            given += 1;
+            let Some(shape) = self.input_shapes.get(given - 1) else {
+                continue;
+            };
+            let i = given - 1;
+            values.push(match input {
+                Input::Values(data) => {
+                    let needed: usize = shape.iter().product();
+                    if data.len() != needed {
+                        return Err(FaceError::Model(format!(
+                            "input {i} needs {needed} values (shape {shape:?}), {} given",
+                            data.len()
+                        )));
+                    }
+                    if data.iter().any(|x| !x.is_finite()) {
+                        return Err(FaceError::Model(format!(
+                            "input {i} contains NaN or infinite values"
+                        )));
+                    }
+                    Tensor::from_shape(shape, data)
+                        .map_err(model_error("bad input"))?
+                        .into()
+                }
+                Input::Held(held) => {
+                    if held.shape() != shape.as_slice() {
+                        return Err(FaceError::Model(format!(
+                            "input {i} has shape {shape:?}; a held tensor of shape {:?} given",
+                            held.shape()
+                        )));
+                    }
+                    held.0.clone()
+                }
+            });
+        }
+        if given != expected {
             return Err(FaceError::Model(format!(
-                "the model takes {} input(s), {} given",
-                self.input_shapes.len(),
-                inputs.len()
+                "the model takes {expected} input(s), {given} given"
             )));
         }
-        let mut values = TVec::new();
-        for (i, (data, shape)) in inputs.iter().zip(&self.input_shapes).enumerate() {
-            let expected: usize = shape.iter().product();
-            if data.len() != expected {
-                return Err(FaceError::Model(format!(
-                    "input {i} needs {expected} values (shape {shape:?}), {} given",
-                    data.len()
-                )));
-            }
-            if data.iter().any(|x| !x.is_finite()) {
-                return Err(FaceError::Model(format!(
-                    "input {i} contains NaN or infinite values"
-                )));
-            }
-            let tensor = Tensor::from_shape(shape, data).map_err(model_error("bad input"))?;
-            values.push(tensor.into());
-        }
-        let outputs = self
+        self.outputs = self
             .state
             .run(values)
             .map_err(model_error("inference failed"))?;
-        outputs
-            .iter()
-            .map(|o| {
-                o.to_plain_array_view::<f32>()
-                    .map(|view| view.iter().copied().collect())
-                    .map_err(model_error("cannot read an output"))
-            })
-            .collect()
+        Ok(())
+    }
+
+    /// Output `i` of the last run, flat and row-major, read in place.
+    pub fn output(&self, i: usize) -> Result<&[f32]> {
+        values(self.last_output(i)?)
+    }
+
+    /// Output `i` of the last run as a [`Held`] tensor (shares the values, no copy), to pass to
+    /// a later run.
+    pub fn held_output(&self, i: usize) -> Result<Held> {
+        self.last_output(i).map(|value| Held(value.clone()))
+    }
+
+    fn last_output(&self, i: usize) -> Result<&TValue> {
+        self.outputs.get(i).ok_or_else(|| {
+            FaceError::Model(format!(
+                "no output {i}: the model has {} output(s) and the last run gave {}",
+                self.output_shapes.len(),
+                self.outputs.len()
+            ))
+        })
     }
 }

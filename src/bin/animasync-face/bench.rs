@@ -102,6 +102,7 @@ pub fn run_model(
     seconds: f64,
     runs: usize,
 ) -> Result<String, String> {
+    use animasync_face::model::{Held, Input};
     use animasync_face::{Engine, EngineOptions, Intensity, ModelManifest, OnnxModel};
     if !(seconds > 0.0 && seconds <= 600.0) || runs == 0 {
         return Err("--seconds must be in (0, 600] and --runs at least 1".into());
@@ -119,12 +120,21 @@ pub fn run_model(
     let input: Vec<f32> = (0..parsed.input_shape().iter().product::<usize>())
         .map(|i| ((i % 97) as f32 * 0.1).sin() - 6.0)
         .collect();
+    // The emotion input and any recurrent state: zeros (the cost of a run is the same).
+    let others = onnx.input_shapes()[1..]
+        .iter()
+        .map(|shape| Held::zeros(shape))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
     let inferences = 200;
     let mut per_inference = Vec::with_capacity(runs);
     for run in 0..=runs {
         let start = Instant::now();
         for _ in 0..inferences {
-            onnx.run(&[&input]).map_err(|e| e.to_string())?;
+            onnx.run_with(
+                std::iter::once(Input::Values(&input)).chain(others.iter().map(Input::Held)),
+            )
+            .map_err(|e| e.to_string())?;
         }
         if run > 0 {
             per_inference.push(start.elapsed().as_secs_f64() * 1000.0 / f64::from(inferences));
