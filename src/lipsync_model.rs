@@ -6,6 +6,11 @@
 //! that time; the window ends `lookahead` feature frames later and reaches back `frames - 1`
 //! frames (before the stream's start: silence features). A frame is emitted once its whole
 //! span of audio and its window's features exist, so any chunking gives the same frames.
+//!
+//! A model with recurrent state (the manifest's `state`) also takes its previous state and
+//! returns the new one: zeros at [`LipSync::start`], then each run's returned state, held in
+//! place and handed to the next run without a copy. One run per output frame, in order, keeps
+//! the frames independent of the chunking.
 
 use crate::channels::{Weights, CHANNEL_COUNT};
 use crate::emotion::Vad;
@@ -13,7 +18,7 @@ use crate::error::{FaceError, Result};
 use crate::features::{FeatureExtractor, FeatureSpec, LogKind};
 use crate::lipsync::{LipSync, SAMPLE_RATES};
 use crate::manifest::{Layout, ModelManifest, OutputMap};
-use crate::model::OnnxModel;
+use crate::model::{Held, Input, OnnxModel};
 use crate::resample::StreamResampler;
 use crate::temporal::{frames_covering, FPS};
 
@@ -35,6 +40,10 @@ pub struct ModelLipSync {
     next_frame: u64,
     window: Vec<f32>,
     vad: [f32; 3],
+    /// The recurrent state for the next run, one tensor per manifest `state` entry.
+    state: Vec<Held>,
+    /// Zeros in each state shape: the state at the start of a stream (shared, never written).
+    initial_state: Vec<Held>,
 }
 
 impl std::fmt::Debug for ModelLipSync {
@@ -69,6 +78,11 @@ impl ModelLipSync {
         let extractor = FeatureExtractor::new(&manifest.input)?;
         let window = vec![0.0; manifest.window.frames * manifest.input.width()];
         let rate = manifest.input.sample_rate();
+        let initial_state = manifest
+            .state_shapes()?
+            .iter()
+            .map(|shape| Held::zeros(shape))
+            .collect::<Result<Vec<_>>>()?;
         Ok(ModelLipSync {
             manifest,
             model,
@@ -85,6 +99,8 @@ impl ModelLipSync {
             next_frame: 0,
             window,
             vad: [0.0; 3],
+            state: initial_state.clone(),
+            initial_state,
         })
     }
 
@@ -135,19 +151,40 @@ impl ModelLipSync {
                     self.window[index] = value;
                 }
             }
-            let outputs = if self.manifest.emotion_input {
-                self.model.run(&[&self.window, &self.vad])?
-            } else {
-                self.model.run(&[&self.window])?
-            };
+            let vad = self
+                .manifest
+                .emotion_input
+                .then_some(Input::Values(&self.vad));
+            self.model.run_with(
+                std::iter::once(Input::Values(&self.window))
+                    .chain(vad)
+                    .chain(self.state.iter().map(Input::Held)),
+            )?;
             let c = self.map.matrix.len();
+            let output = self.model.output(0)?;
             let row = if self.all_frames {
                 let at = (frames - 1 - lookahead) as usize * c;
-                &outputs[0][at..at + c]
+                &output[at..at + c]
             } else {
-                &outputs[0][..c]
+                &output[..c]
             };
-            out.push(self.to_weights(row)?);
+            let weights = to_weights(&self.manifest.name, &self.map, row)?;
+            // Check every returned state before keeping any: a failed frame changes nothing.
+            for k in 0..self.state.len() {
+                let state = self.model.output(1 + k)?;
+                if let Some(i) = state.iter().position(|v| !v.is_finite()) {
+                    return Err(FaceError::Model(format!(
+                        "\"{}\" returned {} in its state output {} (manifest.state[{k}], value {i})",
+                        self.manifest.name,
+                        state[i],
+                        1 + k
+                    )));
+                }
+            }
+            for (k, state) in self.state.iter_mut().enumerate() {
+                *state = self.model.held_output(1 + k)?;
+            }
+            out.push(weights);
             self.next_frame += 1;
             // Forget features no later window needs.
             let keep_from = self.target(self.next_frame) + lookahead - frames + 1;
@@ -158,34 +195,6 @@ impl ModelLipSync {
             }
         }
         Ok(())
-    }
-
-    fn to_weights(&self, row: &[f32]) -> Result<Weights> {
-        if let Some(i) = row.iter().position(|v| !v.is_finite()) {
-            return Err(FaceError::Model(format!(
-                "\"{}\" produced {} at output {i}",
-                self.manifest.name, row[i]
-            )));
-        }
-        let mut scores = row.to_vec();
-        if self.map.softmax {
-            let max = scores.iter().copied().fold(f32::MIN, f32::max);
-            let total: f32 = scores
-                .iter_mut()
-                .map(|s| {
-                    *s = (*s - max).exp();
-                    *s
-                })
-                .sum();
-            scores.iter_mut().for_each(|s| *s /= total);
-        }
-        let mut frame = [0.0f32; CHANNEL_COUNT];
-        for (score, weights) in scores.iter().zip(&self.map.matrix) {
-            for (f, w) in frame.iter_mut().zip(weights) {
-                *f += score * w;
-            }
-        }
-        Ok(frame.map(|w| w.clamp(0.0, 1.0)))
     }
 
     fn feed_features(&mut self, samples_at_model_rate: &[f32]) {
@@ -226,6 +235,7 @@ impl LipSync for ModelLipSync {
         self.rate_in = sample_rate;
         self.input_samples = 0;
         self.next_frame = 0;
+        self.state.clone_from(&self.initial_state);
         Ok(())
     }
 
@@ -275,4 +285,38 @@ impl LipSync for ModelLipSync {
                 .as_ref()
                 .map_or(0.0, StreamResampler::latency_s)
     }
+}
+
+/// One output row -> the 52 weights through the manifest's mapping (softmax first for
+/// visemes), without allocating; non-finite outputs are an error naming the model.
+fn to_weights(name: &str, map: &OutputMap, row: &[f32]) -> Result<Weights> {
+    if let Some(i) = row.iter().position(|v| !v.is_finite()) {
+        return Err(FaceError::Model(format!(
+            "\"{name}\" produced {} at output {i}",
+            row[i]
+        )));
+    }
+    let mut frame = [0.0f32; CHANNEL_COUNT];
+    // Softmax is linear after the exponentials: sum the exp-weighted rows, divide once.
+    let max = if map.softmax {
+        row.iter().copied().fold(f32::MIN, f32::max)
+    } else {
+        0.0
+    };
+    let mut total = 0.0f32;
+    for (&score, weights) in row.iter().zip(&map.matrix) {
+        let s = if map.softmax {
+            (score - max).exp()
+        } else {
+            score
+        };
+        total += s;
+        for (f, w) in frame.iter_mut().zip(weights) {
+            *f += s * w;
+        }
+    }
+    if map.softmax {
+        frame.iter_mut().for_each(|f| *f /= total);
+    }
+    Ok(frame.map(|w| w.clamp(0.0, 1.0)))
 }

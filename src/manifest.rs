@@ -8,7 +8,7 @@
 //!              "hop_length": 160, "n_mels": 80, "f_min": 0, "f_max": 8000 },
 //!   "window": { "frames": 32, "lookahead": 3, "layout": "time_major" },
 //!   "output": { "kind": "blendshapes", "channels": ["jawOpen", "mouthFunnel", ...] },
-//!   "emotion_input": false }
+//!   "emotion_input": false, "state": [] }
 //! ```
 //!
 //! `window.frames` feature frames go in (`time_major`: `[1, frames, width]`; `feature_major`:
@@ -18,6 +18,33 @@
 //! construction. `output` is either `blendshapes` (C named ARKit channels, a subset of the 52) or
 //! `visemes` (C viseme scores, optionally softmaxed, mixed through a viseme -> channel table).
 //! With `emotion_input`, a second input `[1, 3]` receives the current valence/arousal/dominance.
+//!
+//! # Recurrent state
+//!
+//! A recurrent model need not re-read a long window every frame: it can take a short window
+//! (context for its convolutions) plus its previous state and return its new state, one step
+//! per 30 fps frame. `state` (optional, default empty) lists the state tensors:
+//!
+//! ```json
+//! "state": [ { "shape": [1, 96] } ]
+//! ```
+//!
+//! - Model inputs, in order: the features window, then the emotion input `[1, 3]` if
+//!   `emotion_input`, then one input per `state` entry, in manifest order, each with exactly
+//!   that shape.
+//! - Model outputs, in order: the frame output (`[1, C]` or `[1, frames, C]`), then one output
+//!   per `state` entry with the same shape as the matching input. A model with state has
+//!   exactly these outputs (without state, further outputs are ignored).
+//! - The state is all zeros when a stream starts (`LipSync::start`, so also after the engine's
+//!   `reset`, `finish` and `processClip`); after each inference the runner keeps the returned
+//!   state for the next frame, passing it on without a copy. The runner calls the model exactly
+//!   once per 30 fps output frame, in order, so the frames still do not depend on how the audio
+//!   was chunked.
+//! - Checked when the model loads: every dimension positive, at least one dimension, at most
+//!   [`MAX_STATE_VALUES`] values over all entries, and the graph's inputs and outputs (their
+//!   number and each state tensor's shape, errors naming the input or output index and both
+//!   shapes). A returned state with NaN or infinite values is an error naming the model; that
+//!   frame is not emitted and the state stays as it was.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,6 +57,9 @@ use crate::model::OnnxModel;
 
 const SCHEMA: &str = "animasync-face/model-manifest";
 const VERSION: u32 = 1;
+
+/// The most values the `state` entries of a manifest may hold together.
+pub const MAX_STATE_VALUES: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +80,14 @@ pub struct WindowSpec {
     pub lookahead: usize,
     #[serde(default)]
     pub layout: Layout,
+}
+
+/// One recurrent state tensor the model takes and returns (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSpec {
+    /// The tensor's shape; every dimension positive (checked by [`ModelManifest::state_shapes`]).
+    pub shape: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +120,9 @@ pub struct ModelManifest {
     pub output: OutputSpec,
     #[serde(default)]
     pub emotion_input: bool,
+    /// Recurrent state tensors, in the order of the model's state inputs and outputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state: Vec<StateSpec>,
 }
 
 /// How model outputs become the 52 weights: `out[c] = sum_k value_k * matrix[k][c]`.
@@ -111,7 +152,61 @@ impl ModelManifest {
             });
         }
         manifest.output_map()?;
+        manifest.state_shapes()?;
         Ok(manifest)
+    }
+
+    /// The validated shapes of the `state` entries: each non-empty with positive dimensions,
+    /// at most [`MAX_STATE_VALUES`] values over all of them.
+    pub fn state_shapes(&self) -> Result<Vec<Vec<usize>>> {
+        let mut total = 0usize;
+        self.state
+            .iter()
+            .enumerate()
+            .map(|(k, entry)| {
+                let invalid = |message: String| FaceError::InvalidData {
+                    place: format!("manifest.state[{k}].shape"),
+                    message,
+                };
+                if entry.shape.is_empty() {
+                    return Err(invalid(
+                        "is empty; a state tensor has at least one dimension".into(),
+                    ));
+                }
+                if let Some(d) = entry.shape.iter().position(|&d| d <= 0) {
+                    return Err(invalid(format!(
+                        "dimension {d} is {}; every dimension must be positive",
+                        entry.shape[d]
+                    )));
+                }
+                let too_large = || {
+                    invalid(format!(
+                        "{:?} holds more than {MAX_STATE_VALUES} values (the most a model's state may hold)",
+                        entry.shape
+                    ))
+                };
+                let shape = entry
+                    .shape
+                    .iter()
+                    .map(|&d| usize::try_from(d).map_err(|_| too_large()))
+                    .collect::<Result<Vec<usize>>>()?;
+                let values = shape
+                    .iter()
+                    .try_fold(1usize, |n, &d| n.checked_mul(d))
+                    .filter(|&n| n <= MAX_STATE_VALUES)
+                    .ok_or_else(too_large)?;
+                total += values;
+                if total > MAX_STATE_VALUES {
+                    return Err(FaceError::InvalidData {
+                        place: "manifest.state".into(),
+                        message: format!(
+                            "entries 0-{k} hold {total} values together; at most {MAX_STATE_VALUES}"
+                        ),
+                    });
+                }
+                Ok(shape)
+            })
+            .collect()
     }
 
     /// Number of values the model writes per frame.
@@ -216,14 +311,30 @@ impl ModelManifest {
             place: place.into(),
             message,
         };
+        let states = self.state_shapes()?;
+        let n = states.len();
         let inputs = model.input_shapes();
-        let expected_inputs = 1 + usize::from(self.emotion_input);
+        let first_state = 1 + usize::from(self.emotion_input);
+        let expected_inputs = first_state + n;
         if inputs.len() != expected_inputs {
+            let mut described = vec!["the features window".to_string()];
+            if self.emotion_input {
+                described.push("the emotion input".into());
+            }
+            if n > 0 {
+                described.push(format!("{n} state input(s)"));
+            }
+            let (place, neither) = match (n > 0, self.emotion_input) {
+                (true, _) => ("manifest.state", ""),
+                (false, true) => ("manifest.emotion_input", ""),
+                (false, false) => ("manifest", "; no emotion_input, no state"),
+            };
             return Err(mismatch(
-                "manifest.emotion_input",
+                place,
                 format!(
-                    "the model has {} input(s); the manifest describes {expected_inputs}",
-                    inputs.len()
+                    "the model has {} input(s); the manifest describes {expected_inputs} ({}{neither})",
+                    inputs.len(),
+                    described.join(", ")
                 ),
             ));
         }
@@ -243,6 +354,18 @@ impl ModelManifest {
                 ),
             ));
         }
+        for (k, shape) in states.iter().enumerate() {
+            let i = first_state + k;
+            if inputs[i] != *shape {
+                return Err(mismatch(
+                    &format!("manifest.state[{k}].shape"),
+                    format!(
+                        "the model's input {i} has shape {:?}; the manifest describes {shape:?}",
+                        inputs[i]
+                    ),
+                ));
+            }
+        }
         let outputs = model.output_shapes();
         let c = self.output_width();
         let ok = outputs
@@ -257,6 +380,28 @@ impl ModelManifest {
                     self.window.frames
                 ),
             ));
+        }
+        if n > 0 && outputs.len() != 1 + n {
+            return Err(mismatch(
+                "manifest.state",
+                format!(
+                    "the model has {} output(s); the manifest describes {} (the frame output, {n} state output(s))",
+                    outputs.len(),
+                    1 + n
+                ),
+            ));
+        }
+        for (k, shape) in states.iter().enumerate() {
+            if outputs[1 + k] != *shape {
+                return Err(mismatch(
+                    &format!("manifest.state[{k}].shape"),
+                    format!(
+                        "the model's output {} has shape {:?}; the manifest describes {shape:?} (a state output has its input's shape)",
+                        1 + k,
+                        outputs[1 + k]
+                    ),
+                ));
+            }
         }
         Ok(())
     }

@@ -114,9 +114,19 @@ use animasync_face::{ChannelTable, LipSync, ModelLipSync, Pcm};
 
 const LIPSYNC_ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
 const LIPSYNC_MANIFEST: &str = include_str!("fixtures/energy_lipsync.json");
+/// The stateful fixture (`make_lipsync_models.py`): jawOpen = h' = 0.5 h + 0.5 x with state h,
+/// mouthLowerDownLeft = x, the loudness energy_lipsync puts on jawOpen.
+const LEAKY_ONNX: &[u8] = include_bytes!("fixtures/leaky_lipsync.onnx");
+const LEAKY_MANIFEST: &str = include_str!("fixtures/leaky_lipsync.json");
 
 fn jaw() -> usize {
     ChannelTable::builtin().index_of("jawOpen").unwrap()
+}
+
+fn lower() -> usize {
+    ChannelTable::builtin()
+        .index_of("mouthLowerDownLeft")
+        .unwrap()
 }
 
 /// Half a second of silence, the speech clip, half a second of silence, at `rate`.
@@ -162,22 +172,28 @@ fn a_model_opens_the_mouth_in_speech_and_rests_in_silence() {
 #[test]
 fn model_frames_do_not_depend_on_chunk_sizes() {
     let pcm = padded_speech(44_100);
-    let mut lipsync = ModelLipSync::new(LIPSYNC_ONNX, LIPSYNC_MANIFEST).unwrap();
-    let whole = lipsync.clip(&pcm).unwrap();
-    // Pseudo-random chunk sizes from 1 sample to 100 ms.
-    let mut state = 12_345u32;
-    for _ in 0..3 {
-        lipsync.start(44_100).unwrap();
-        let mut out = Vec::new();
-        let mut rest = pcm.samples();
-        while !rest.is_empty() {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let n = (1 + (state >> 8) as usize % 4410).min(rest.len());
-            lipsync.push(&rest[..n], &mut out).unwrap();
-            rest = &rest[n..];
+    // A stateless and a stateful (recurrent) model.
+    for (onnx, manifest) in [
+        (LIPSYNC_ONNX, LIPSYNC_MANIFEST),
+        (LEAKY_ONNX, LEAKY_MANIFEST),
+    ] {
+        let mut lipsync = ModelLipSync::new(onnx, manifest).unwrap();
+        let whole = lipsync.clip(&pcm).unwrap();
+        // Pseudo-random chunk sizes from 1 sample to 100 ms.
+        let mut state = 12_345u32;
+        for _ in 0..3 {
+            lipsync.start(44_100).unwrap();
+            let mut out = Vec::new();
+            let mut rest = pcm.samples();
+            while !rest.is_empty() {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let n = (1 + (state >> 8) as usize % 4410).min(rest.len());
+                lipsync.push(&rest[..n], &mut out).unwrap();
+                rest = &rest[n..];
+            }
+            lipsync.finish(&mut out).unwrap();
+            assert_eq!(out, whole, "{}", lipsync.name());
         }
-        lipsync.finish(&mut out).unwrap();
-        assert_eq!(out, whole);
     }
 }
 
@@ -291,4 +307,264 @@ fn manifests_are_checked_against_the_model() {
         e.contains("manifest.output.table.aa.jawOpen: value 1.7"),
         "{e}"
     );
+}
+
+// ---------------------------------------------------------------- recurrent state
+
+use animasync_face::model::{Held, Input};
+use animasync_face::{ModelManifest, OnnxModel};
+
+/// `LEAKY_MANIFEST` with its `state` replaced (`None`: removed).
+fn leaky_manifest(state: Option<serde_json::Value>) -> String {
+    let mut manifest: serde_json::Value = serde_json::from_str(LEAKY_MANIFEST).unwrap();
+    match state {
+        Some(state) => manifest["state"] = state,
+        None => {
+            manifest.as_object_mut().unwrap().remove("state");
+        }
+    }
+    manifest.to_string()
+}
+
+#[test]
+fn a_stateful_model_carries_its_state_from_frame_to_frame() {
+    // x_k, the loudness of frame k's target feature frame, computed by the stateless model
+    // (its jawOpen); the stateful model must give h_k = 0.5 h_(k-1) + 0.5 x_k from h = 0.
+    let mut stateless = ModelLipSync::new(LIPSYNC_ONNX, LIPSYNC_MANIFEST).unwrap();
+    let mut leaky = ModelLipSync::new(LEAKY_ONNX, LEAKY_MANIFEST).unwrap();
+    assert_eq!(leaky.name(), "leaky-lipsync (test)");
+    for rate in [16_000, 48_000] {
+        let pcm = padded_speech(rate);
+        let loudness = stateless.clip(&pcm).unwrap();
+        let frames = leaky.clip(&pcm).unwrap();
+        assert_eq!(frames.len(), pcm.frame_count(), "{rate}");
+        let (mut h, mut lag) = (0.0f32, 0.0f32);
+        for (k, (frame, reference)) in frames.iter().zip(&loudness).enumerate() {
+            let x = reference[jaw()];
+            assert!(
+                (frame[lower()] - x).abs() <= 1e-6,
+                "{rate} Hz, frame {k}: x {} vs {x}",
+                frame[lower()]
+            );
+            h = 0.5 * h + 0.5 * x;
+            assert!(
+                (frame[jaw()] - h).abs() <= 1e-6,
+                "{rate} Hz, frame {k}: h {} vs {h}",
+                frame[jaw()]
+            );
+            lag = lag.max((h - x).abs());
+        }
+        // The state really shapes the output: the smoothed mouth trails the loudness.
+        assert!(lag > 0.2, "{rate} Hz: h never trails x by more than {lag}");
+    }
+}
+
+#[test]
+fn start_resets_the_state_to_zeros() {
+    let pcm = padded_speech(16_000);
+    let speech = Pcm::new(pcm.samples()[8_000 + 4_000..].to_vec(), 16_000).unwrap();
+    let mut leaky = ModelLipSync::new(LEAKY_ONNX, LEAKY_MANIFEST).unwrap();
+    let fresh = leaky.clip(&speech).unwrap();
+    // Frame 0 from zero state: h = 0.5 x.
+    assert!((fresh[0][jaw()] - 0.5 * fresh[0][lower()]).abs() <= 1e-6);
+    // Stop in the middle of speech, where the state is far from zero, then start again.
+    for _ in 0..2 {
+        leaky.start(16_000).unwrap();
+        let mut out = Vec::new();
+        leaky.push(&pcm.samples()[..16_000], &mut out).unwrap();
+        let h = out.last().unwrap()[jaw()];
+        assert!(h > 0.3, "state before the restart {h}");
+        assert_eq!(leaky.clip(&speech).unwrap(), fresh);
+    }
+}
+
+#[test]
+fn state_declarations_are_checked_against_the_model() {
+    use serde_json::json;
+    let err =
+        |model: &[u8], manifest: &str| ModelLipSync::new(model, manifest).unwrap_err().to_string();
+    let leaky = |state| err(LEAKY_ONNX, &leaky_manifest(Some(state)));
+    // The number of inputs.
+    assert_eq!(
+        err(LEAKY_ONNX, &leaky_manifest(None)),
+        "manifest: the model has 2 input(s); the manifest describes 1 (the features window; no emotion_input, no state)"
+    );
+    assert_eq!(
+        leaky(json!([{"shape": [1, 1]}, {"shape": [1, 1]}])),
+        "manifest.state: the model has 2 input(s); the manifest describes 3 (the features window, 2 state input(s))"
+    );
+    let mut with_emotion: serde_json::Value = serde_json::from_str(LEAKY_MANIFEST).unwrap();
+    with_emotion["emotion_input"] = true.into();
+    assert_eq!(
+        err(LEAKY_ONNX, &with_emotion.to_string()),
+        "manifest.state: the model has 2 input(s); the manifest describes 3 (the features window, the emotion input, 1 state input(s))"
+    );
+    assert!(err(
+        LIPSYNC_ONNX,
+        &leaky_manifest(Some(json!([{"shape": [1, 1]}])))
+    )
+    .contains("the model has 1 input(s); the manifest describes 2"));
+    // A state input or output of another shape.
+    assert_eq!(
+        leaky(json!([{"shape": [1, 2]}])),
+        "manifest.state[0].shape: the model's input 1 has shape [1, 1]; the manifest describes [1, 2]"
+    );
+    assert_eq!(
+        leaky(json!([{"shape": [1024, 1024]}])),
+        "manifest.state[0].shape: the model's input 1 has shape [1, 1]; the manifest describes [1024, 1024]"
+    );
+    assert_eq!(
+        err(include_bytes!("fixtures/leaky_wide_state.onnx"), LEAKY_MANIFEST),
+        "manifest.state[0].shape: the model's output 1 has shape [1, 2]; the manifest describes [1, 1] (a state output has its input's shape)"
+    );
+    // The number of outputs.
+    assert_eq!(
+        err(include_bytes!("fixtures/leaky_no_state_output.onnx"), LEAKY_MANIFEST),
+        "manifest.state: the model has 1 output(s); the manifest describes 2 (the frame output, 1 state output(s))"
+    );
+    // Shapes that are no shapes, checked before the model.
+    assert_eq!(
+        leaky(json!([{"shape": []}])),
+        "manifest.state[0].shape: is empty; a state tensor has at least one dimension"
+    );
+    assert_eq!(
+        leaky(json!([{"shape": [1, 1]}, {"shape": [1, 0]}])),
+        "manifest.state[1].shape: dimension 1 is 0; every dimension must be positive"
+    );
+    assert_eq!(
+        leaky(json!([{"shape": [-1, 96]}])),
+        "manifest.state[0].shape: dimension 0 is -1; every dimension must be positive"
+    );
+    // Too large: alone, with a product that overflows a 32-bit usize (wasm32), with a
+    // dimension beyond it, and together.
+    for shape in [
+        json!([1, 1_048_577]),
+        json!([65_536, 65_536]),
+        json!([1, 4_294_967_297u64]),
+        json!([9_223_372_036_854_775_807i64, 2]),
+    ] {
+        let e = leaky(json!([{ "shape": shape }]));
+        assert!(
+            e.starts_with("manifest.state[0].shape: [")
+                && e.ends_with(
+                    "holds more than 1048576 values (the most a model's state may hold)"
+                ),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        leaky(json!([{"shape": [1, 1_048_576]}, {"shape": [1, 1]}])),
+        "manifest.state: entries 0-1 hold 1048577 values together; at most 1048576"
+    );
+    // Strict fields and numbers.
+    assert!(leaky(json!([{"shape": [1, 1], "name": "h"}])).contains("unknown field `name`"));
+    assert!(leaky(json!([{"shape": [1, 1.5]}])).contains("state[0].shape[1]"));
+    assert!(leaky(json!({"shape": [1, 1]})).contains("state"));
+    // Without state, a model's extra outputs stay allowed and ignored (as before); the
+    // manifest round-trips, writing "state" only when there is one.
+    let parsed = ModelManifest::from_json(LEAKY_MANIFEST).unwrap();
+    assert_eq!(parsed.state_shapes().unwrap(), vec![vec![1, 1]]);
+    let written = serde_json::to_string(&parsed).unwrap();
+    assert!(
+        written.contains("\"state\":[{\"shape\":[1,1]}]"),
+        "{written}"
+    );
+    assert_eq!(ModelManifest::from_json(&written).unwrap(), parsed);
+    let stateless = serde_json::to_string(&ModelManifest::from_json(LIPSYNC_MANIFEST).unwrap());
+    assert!(!stateless.unwrap().contains("state"));
+}
+
+#[test]
+fn a_non_finite_returned_state_is_an_error_naming_the_model() {
+    let mut lipsync = ModelLipSync::new(
+        include_bytes!("fixtures/leaky_nan_state.onnx"),
+        LEAKY_MANIFEST,
+    )
+    .unwrap();
+    let pcm = padded_speech(16_000);
+    let expected = "model: \"leaky-lipsync (test)\" returned NaN in its state output 1 (manifest.state[0], value 0)";
+    assert_eq!(lipsync.clip(&pcm).unwrap_err().to_string(), expected);
+    // Streaming: no frame is emitted, the same frame fails again, nothing panics.
+    lipsync.start(16_000).unwrap();
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        let e = lipsync.push(&pcm.samples()[..4_000], &mut out).unwrap_err();
+        assert_eq!(e.to_string(), expected);
+        assert!(out.is_empty());
+    }
+    let mut engine = animasync_face::Engine::new(
+        animasync_face::EngineOptions::default(),
+        animasync_face::PresetLibrary::builtin().clone(),
+        Some((
+            include_bytes!("fixtures/leaky_nan_state.onnx"),
+            LEAKY_MANIFEST,
+        )),
+    )
+    .unwrap();
+    assert_eq!(
+        engine
+            .push(&pcm.samples()[..4_000])
+            .unwrap_err()
+            .to_string(),
+        expected
+    );
+}
+
+#[test]
+fn the_onnx_runner_passes_held_state_without_copies_and_checks_it() {
+    let mut model = OnnxModel::from_bytes(LEAKY_ONNX).unwrap();
+    assert_eq!(model.input_shapes(), [vec![1, 4, 80], vec![1, 1]]);
+    assert_eq!(model.output_shapes(), [vec![1, 2], vec![1, 1]]);
+    // Loud features (mean -8 nats): x = sigmoid(5) = 0.9933.
+    let loud = vec![-8.0f32; 320];
+    let x = 1.0 / (1.0 + (-5.0f32).exp());
+    let mut state = Held::zeros(&[1, 1]).unwrap();
+    let mut h = 0.0f32;
+    for _ in 0..4 {
+        model
+            .run_with([Input::Values(&loud), Input::Held(&state)])
+            .unwrap();
+        h = 0.5 * h + 0.5 * x;
+        let mouth = model.output(0).unwrap();
+        assert!((mouth[0] - h).abs() < 1e-6 && (mouth[1] - x).abs() < 1e-6);
+        state = model.held_output(1).unwrap();
+        assert_eq!(state.values().unwrap(), model.output(1).unwrap());
+        assert_eq!(state.shape(), [1, 1]);
+    }
+    // The copying API gives the same numbers for the same inputs.
+    let copied = model.run(&[&loud, state.values().unwrap()]).unwrap();
+    assert!((copied[0][0] - (0.5 * h + 0.5 * x)).abs() < 1e-6);
+    // Wrong inputs are errors, not panics.
+    let wide = Held::zeros(&[1, 2]).unwrap();
+    let e = model
+        .run_with([Input::Values(&loud), Input::Held(&wide)])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "model: input 1 has shape [1, 1]; a held tensor of shape [1, 2] given"
+    );
+    assert!(model
+        .output(0)
+        .unwrap_err()
+        .to_string()
+        .contains("no output 0: the model has 2 output(s) and the last run gave 0"));
+    let e = model.run_with([Input::Values(&loud)]).unwrap_err();
+    assert_eq!(e.to_string(), "model: the model takes 2 input(s), 1 given");
+    let e = model
+        .run_with([
+            Input::Values(&loud),
+            Input::Held(&state),
+            Input::Held(&state),
+        ])
+        .unwrap_err();
+    assert_eq!(e.to_string(), "model: the model takes 2 input(s), 3 given");
+    let e = model
+        .run_with([Input::Values(&loud), Input::Values(&[f32::NAN])])
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "model: input 1 contains NaN or infinite values"
+    );
+    assert!(Held::zeros(&[1, 2]).unwrap().values().unwrap() == [0.0, 0.0]);
 }

@@ -448,10 +448,24 @@ fn lipsync_runs_a_model_or_the_fallback() {
         format!("{FIXTURES}/energy_lipsync.onnx"),
         format!("{FIXTURES}/energy_lipsync.json"),
     );
+    // A model with recurrent state in and out.
+    let (leaky, leaky_manifest) = (
+        format!("{FIXTURES}/leaky_lipsync.onnx"),
+        format!("{FIXTURES}/leaky_lipsync.json"),
+    );
     for (extra, name) in [
         (
             vec!["--model", model.as_str(), "--manifest", manifest.as_str()],
             "energy-lipsync (test)",
+        ),
+        (
+            vec![
+                "--model",
+                leaky.as_str(),
+                "--manifest",
+                leaky_manifest.as_str(),
+            ],
+            "leaky-lipsync (test)",
         ),
         (vec![], "signal"),
     ] {
@@ -499,6 +513,20 @@ fn lipsync_runs_a_model_or_the_fallback() {
     assert_fails(
         &["lipsync", &wav, "--out", out, "--emotion", "glee"],
         "unknown emotion \"glee\"",
+    );
+    let nan_state = format!("{FIXTURES}/leaky_nan_state.onnx");
+    assert_fails(
+        &[
+            "lipsync",
+            &wav,
+            "--out",
+            out,
+            "--model",
+            &nan_state,
+            "--manifest",
+            &leaky_manifest,
+        ],
+        "\"leaky-lipsync (test)\" returned NaN in its state output 1",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

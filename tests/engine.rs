@@ -12,6 +12,11 @@ use animasync_face::{
 
 const ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
 const MANIFEST: &str = include_str!("fixtures/energy_lipsync.json");
+/// A stateful model (recurrent state in and out, one step per frame).
+const LEAKY: (&[u8], &str) = (
+    include_bytes!("fixtures/leaky_lipsync.onnx"),
+    include_str!("fixtures/leaky_lipsync.json"),
+);
 
 fn speech16k() -> Vec<f32> {
     let reader = hound::WavReader::new(std::io::Cursor::new(
@@ -36,17 +41,16 @@ fn padded_speech(rate: u32) -> Vec<f32> {
 }
 
 fn engine(rate: u32, model: bool, eye_motion: bool) -> Engine {
+    engine_with(rate, model.then_some((ONNX, MANIFEST)), eye_motion)
+}
+
+fn engine_with(rate: u32, model: Option<(&[u8], &str)>, eye_motion: bool) -> Engine {
     let options = EngineOptions {
         sample_rate: rate,
         eye_motion,
         ..EngineOptions::default()
     };
-    Engine::new(
-        options,
-        PresetLibrary::builtin().clone(),
-        model.then_some((ONNX, MANIFEST)),
-    )
-    .unwrap()
+    Engine::new(options, PresetLibrary::builtin().clone(), model).unwrap()
 }
 
 fn c(name: &str) -> usize {
@@ -93,9 +97,14 @@ fn stream(
 #[test]
 fn chunk_sizes_never_change_the_frames() {
     let samples = padded_speech(48_000);
-    for model in [true, false] {
+    // A stateless model, a stateful one, and the fallback.
+    for (name, model) in [
+        ("energy", Some((ONNX, MANIFEST))),
+        ("leaky", Some(LEAKY)),
+        ("signal", None),
+    ] {
         let reference = stream(
-            &mut engine(48_000, model, true),
+            &mut engine_with(48_000, model, true),
             &samples,
             1,
             48_000,
@@ -107,15 +116,42 @@ fn chunk_sizes_never_change_the_frames() {
         );
         for seed in [2, 3, 4] {
             let frames = stream(
-                &mut engine(48_000, model, true),
+                &mut engine_with(48_000, model, true),
                 &samples,
                 seed,
                 48_000,
                 ("joy", 4.0),
             );
-            assert_eq!(frames, reference, "model {model}, seed {seed}");
+            assert_eq!(frames, reference, "model {name}, seed {seed}");
         }
     }
+}
+
+#[test]
+fn reset_finish_and_clips_start_a_stateful_model_from_zero_state() {
+    let samples = padded_speech(16_000);
+    // Starts inside the speech, so leftover state would show at once.
+    let speech = &samples[8_000 + 4_000..];
+    let fresh = engine_with(16_000, Some(LEAKY), true)
+        .process_clip(speech, 16_000)
+        .unwrap();
+    let mut e = engine_with(16_000, Some(LEAKY), true);
+    // Into the speech (the model's state is far from zero), then reset.
+    e.push(&samples[..16_000]).unwrap();
+    e.reset().unwrap();
+    assert_eq!(stream(&mut e, speech, 7, usize::MAX, ("joy", 1.0)), fresh);
+    // Ending a stream mid-speech with finish().
+    e.push(&samples[..16_000]).unwrap();
+    e.finish().unwrap();
+    assert_eq!(stream(&mut e, speech, 8, usize::MAX, ("joy", 1.0)), fresh);
+    // process_clip leaves no state behind either.
+    e.process_clip(&samples[..16_000], 16_000).unwrap();
+    assert_eq!(e.process_clip(speech, 16_000).unwrap(), fresh);
+    // The model's state matters to these frames: the stateless model moves the jaw otherwise.
+    let stateless = engine(16_000, true, true)
+        .process_clip(speech, 16_000)
+        .unwrap();
+    assert_ne!(stateless, fresh);
 }
 
 #[test]
