@@ -1,0 +1,539 @@
+#!/usr/bin/env python3
+"""Lip-sync evaluation on real recorded speech (never seen by training), against a peer.
+
+    python3 training/eval/evaluate.py [--model M.onnx --manifest M.json] [--out DIR] [--plot CLIP]
+
+Scores how well each system's mouth opening follows a reference openness curve derived from
+phone timings (pocketsphinx forced alignment or phone recognition, cached in reference/), whether
+the lips close on p/b/m, and whether the mouth rests in pauses. See README.md beside this file.
+
+Systems: ours (the CLI with --model), fallback (the CLI's signal-processing path), energy (an RMS
+envelope baseline), headaudio (the peer, cached in peer/ from headless Chromium), and the reference
+itself as a sanity row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from audio import AudioError, read_wav, sha256, write_wav16  # noqa: E402
+from reference import (FPS, PBM, build_reference, frame_centres, load_openness_table, n_frames,  # noqa: E402
+                       openness_curve, phone_at_frames)
+
+# Metric parameters (documented in README.md and repeated in results.md).
+REF_SIGMA_S = 0.03          # Gaussian smoothing of the reference step function
+PBM_REL_THRESHOLD = 0.25    # lips count as closed when aperture <= 0.25 x the system's speech P90
+REST_REL_THRESHOLD = 0.05   # a silence frame is "at rest" when aperture < 0.05 x the speech P90
+SPEECH_LEVEL_PCTL = 90      # the system's own speech level: 90th percentile of its aperture inside speech
+MIN_SILENCE_S = 0.30        # silences at least this long count for rest_in_silence ...
+SILENCE_TRIM_S = 0.10       # ... after trimming this much at each edge
+PEER_DELAY_MS = 100         # HeadAudio README's example delays the speech audio by 0.1 s (DelayNode)
+
+SYSTEM_NOTES = {
+    "reference": "the reference openness itself (sanity row: r = 1 by construction)",
+    "ours": "animasync-face lipsync --model MODEL --manifest MANIFEST",
+    "fallback": "animasync-face lipsync (no model: signal-processing fallback)",
+    "energy": "RMS per 30 fps frame in dB, mapped linearly from the clip's noise floor (5th pct) to its peak",
+    "headaudio": "HeadAudio 0.1.0 as published, audio delayed 100 ms as in its README example",
+    "headaudio_nodelay": "HeadAudio 0.1.0 as published, no audio delay",
+    "headaudio_aa_fixed": "HeadAudio with its viseme_aa handling fixed (node ignores viseme id 0), 100 ms delay",
+}
+DEFAULT_SYSTEMS = "ours,fallback,energy,headaudio"
+
+
+class EvalError(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------------------------
+# Systems
+
+def aperture_from_blendshapes(names: list[str], frames: np.ndarray) -> np.ndarray:
+    """Mouth aperture from the 52 ARKit weights (one definition for every blendshape system):
+
+        max(0, jawOpen - mouthClose) + 0.5 * mean(mouthLowerDownLeft, mouthLowerDownRight)
+                                     + 0.25 * mean(mouthUpperUpLeft, mouthUpperUpRight)
+
+    mouthClose is subtracted from jawOpen because ARKit's mouthClose closes the lips over an open
+    jaw; the lip raisers add the opening the lips make on their own.
+    """
+    idx = {n: i for i, n in enumerate(names)}
+    missing = [n for n in ("jawOpen", "mouthClose", "mouthLowerDownLeft", "mouthLowerDownRight",
+                           "mouthUpperUpLeft", "mouthUpperUpRight") if n not in idx]
+    if missing:
+        raise EvalError(f"blendshape output lacks channels {missing}")
+    f = frames
+    return (np.maximum(0.0, f[:, idx["jawOpen"]] - f[:, idx["mouthClose"]])
+            + 0.5 * 0.5 * (f[:, idx["mouthLowerDownLeft"]] + f[:, idx["mouthLowerDownRight"]])
+            + 0.25 * 0.5 * (f[:, idx["mouthUpperUpLeft"]] + f[:, idx["mouthUpperUpRight"]]))
+
+
+def fit_length(x: np.ndarray, n: int) -> np.ndarray:
+    if len(x) >= n:
+        return x[:n]
+    return np.concatenate([x, np.full(n - len(x), x[-1] if len(x) else 0.0)])
+
+
+def run_cli(cli: Path, wav: Path, out: Path, model: Path | None, manifest: Path | None,
+            expect: int) -> tuple[np.ndarray, dict]:
+    cmd = [str(cli), "lipsync", str(wav), "--out", str(out)]
+    if model is not None:
+        cmd += ["--model", str(model), "--manifest", str(manifest)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise EvalError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip() or p.stdout.strip()}")
+    d = json.loads(out.read_text())
+    if d.get("fps") != FPS:
+        raise EvalError(f"{cli} wrote {d.get('fps')} fps, expected {FPS}")
+    frames = np.asarray(d["frames"], dtype=np.float64)
+    if abs(len(frames) - expect) > 1:
+        raise EvalError(f"{cli} wrote {len(frames)} frames for {wav.name}, expected {expect}")
+    return aperture_from_blendshapes(d["names"], frames), {"lipsync": d.get("lipsync"), "frame_count": len(frames)}
+
+
+def energy_envelope(x: np.ndarray, sr: int, n: int) -> np.ndarray:
+    """RMS per frame [k/30, (k+1)/30) in dB, mapped linearly from the noise floor (5th percentile of
+    the frame levels) to the peak (loudest frame) onto 0..1."""
+    db = np.empty(n)
+    for k in range(n):
+        seg = x[int(round(k * sr / FPS)):int(round((k + 1) * sr / FPS))]
+        rms = float(np.sqrt(np.mean(np.square(seg, dtype=np.float64)))) if len(seg) else 0.0
+        db[k] = max(20 * np.log10(rms + 1e-10), -100.0)
+    floor, peak = np.percentile(db, 5), db.max()
+    if peak - floor < 1e-6:
+        return np.zeros(n)
+    return np.clip((db - floor) / (peak - floor), 0.0, 1.0)
+
+
+def peer_aperture(peer: dict, n: int, table: dict[str, float], variant: str, delay_ms: float) -> np.ndarray:
+    """HeadAudio's viseme weights (60 Hz animation ticks) -> openness at the 30 fps frame centres.
+
+    With the audio delayed by D (the README's DelayNode), the sound of clip time t is heard at t + D,
+    when the face shows the weights of tick t + D."""
+    w = np.asarray(peer["weights"][variant], dtype=np.float64)  # (15, ticks)
+    opens = np.array([table[name] for name in peer["names"]])
+    curve = opens @ w
+    t = frame_centres(n) + delay_ms / 1000.0
+    idx = np.clip(np.round((t - peer["t0_s"]) * peer["tick_hz"]).astype(int), 0, len(curve) - 1)
+    return curve[idx]
+
+
+# ----------------------------------------------------------------------------------------------
+# Metrics
+
+def silence_frames(phones: list[dict], n: int, duration: float) -> np.ndarray:
+    """Frames inside silences >= MIN_SILENCE_S, each trimmed by SILENCE_TRIM_S at both edges.
+    (Adjacent silence segments are already merged in the reference; time past the last phone is silence.)"""
+    spans = [(p["start"], p["end"]) for p in phones if p["phone"] == "SIL"]
+    if phones and phones[-1]["end"] < duration - 1e-6:
+        spans.append((phones[-1]["end"], duration))
+    t = frame_centres(n)
+    mask = np.zeros(n, bool)
+    for a, b in spans:
+        if b - a >= MIN_SILENCE_S - 1e-9:
+            mask |= (t >= a + SILENCE_TRIM_S) & (t < b - SILENCE_TRIM_S)
+    return mask
+
+
+def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: np.ndarray,
+                 silence: np.ndarray) -> dict:
+    n = len(pred)
+    m: dict = {"speech_frames": int(speech.sum()), "silence_frames": int(silence.sum())}
+    ps, rs = pred[speech], ref[speech]
+    if len(ps) >= 3 and ps.std() > 1e-9 and rs.std() > 1e-9:
+        m["aperture_r"] = float(np.corrcoef(ps, rs)[0, 1])
+    else:
+        m["aperture_r"] = None  # constant output inside speech: no correlation (pooled as 0)
+    level = float(np.percentile(ps, SPEECH_LEVEL_PCTL)) if len(ps) else 0.0
+    m["speech_p90"] = level
+    t = frame_centres(n)
+    closed, total = 0, 0
+    if level > 1e-6:
+        for p in phones:
+            if p["phone"] not in PBM:
+                continue
+            inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
+            if len(inside) == 0:
+                inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
+            lo, hi = max(inside[0] - 1, 0), min(inside[-1] + 1, n - 1)
+            total += 1
+            closed += int(pred[lo:hi + 1].min() <= PBM_REL_THRESHOLD * level)
+    else:
+        total = sum(p["phone"] in PBM for p in phones)
+    m["pbm_n"] = total
+    m["pbm_closure"] = closed / total if total and level > 1e-6 else None
+    if silence.any():
+        sil = pred[silence]
+        m["rest_mean"] = float(sil.mean())
+        m["rest_mean_rel"] = float(sil.mean() / level) if level > 1e-6 else None
+        m["rest_share"] = float(np.mean(sil < REST_REL_THRESHOLD * level)) if level > 1e-6 else None
+    else:
+        m["rest_mean"] = m["rest_mean_rel"] = m["rest_share"] = None
+    return m
+
+
+POOLED_KEYS = ["aperture_r", "pbm_closure", "rest_mean", "rest_mean_rel", "rest_share"]
+
+
+def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
+    """Clip-mean: every clip weighs the same (long monologues do not drown the short clips).
+    aperture_r of a clip where a system is constant inside speech counts as 0; other undefined
+    metrics (no p/b/m, no long silence) leave the clip out of that metric's mean."""
+    out = {}
+    for key in POOLED_KEYS:
+        vals = []
+        for cid in clip_ids:
+            v = per_clip[cid].get(key)
+            if v is None and key == "aperture_r":
+                v = 0.0
+            if v is not None:
+                vals.append(v)
+        out[key] = float(np.mean(vals)) if vals else None
+        out[key + "_clips"] = len(vals)
+    out["pbm_n"] = int(sum(per_clip[c]["pbm_n"] for c in clip_ids))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Driver
+
+def load_clips(selected: list[str] | None) -> list[dict]:
+    clips = json.loads((HERE / "clips.json").read_text())["clips"]
+    if selected:
+        known = {c["id"] for c in clips}
+        bad = [s for s in selected if s not in known]
+        if bad:
+            raise EvalError(f"unknown clip(s) {bad}; known: {sorted(known)}")
+        clips = [c for c in clips if c["id"] in selected]
+    for c in clips:
+        p = Path(c["path"])
+        if not p.is_file():
+            raise EvalError(f"clip {c['id']}: {p} is missing (it ships with the Debian package "
+                            f"{c['package']}: apt-get install {c['package']})")
+        if sha256(p) != c["sha256"]:
+            raise EvalError(f"clip {c['id']}: {p} differs from the file the reference was made from "
+                            f"(sha256 mismatch); check the package version, then rerun with --realign")
+    return clips
+
+
+def load_reference(clip: dict, realign: bool) -> dict:
+    path = HERE / "reference" / f"{clip['id']}.json"
+    if realign:
+        ref = build_reference(clip)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(ref, indent=1) + "\n")
+        return ref
+    if not path.is_file():
+        raise EvalError(f"no reference for {clip['id']} ({path}); run with --realign (needs pocketsphinx)")
+    ref = json.loads(path.read_text())
+    if ref["sha256"] != clip["sha256"] or ref["method"] != clip["reference"] or ref.get("transcript") != clip.get("transcript"):
+        raise EvalError(f"reference {path} is stale for clips.json entry {clip['id']}; run with --realign")
+    return ref
+
+
+def rerun_peer(clips: list[dict], wavs: dict[str, Path], tmp: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        raise EvalError("--rerun-peer needs node (and playwright-core + @met4citizen/headaudio from `npm ci`)")
+    jobs = [{"id": c["id"], "wav": str(wavs[c["id"]]), "sha256": c["sha256"]} for c in clips]
+    jobs_path = tmp / "peer_jobs.json"
+    jobs_path.write_text(json.dumps(jobs))
+    p = subprocess.run([node, str(HERE / "headaudio_run.mjs"), str(jobs_path), str(HERE / "peer")], cwd=ROOT)
+    if p.returncode != 0:
+        raise EvalError(f"HeadAudio run failed (exit {p.returncode}); see its output above")
+
+
+def load_peer(clip: dict) -> dict:
+    path = HERE / "peer" / f"{clip['id']}.json"
+    if not path.is_file():
+        raise EvalError(f"no cached HeadAudio output for {clip['id']} ({path}); run with --rerun-peer")
+    peer = json.loads(path.read_text())
+    if peer["sha256"] != clip["sha256"]:
+        raise EvalError(f"cached HeadAudio output {path} was made from another file; run with --rerun-peer")
+    return peer
+
+
+def fmt(v, digits=3):
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def write_markdown(path: Path, results: dict) -> None:
+    systems = results["systems"]
+    clips = results["clips"]
+    L = ["# Lip-sync on real recorded speech", "",
+         f"{len(clips)} clips, {sum(c['duration_s'] for c in clips.values()):.1f} s "
+         f"({results['n_frames']} frames at 30 fps); reference openness from pocketsphinx phone timings. "
+         "Generated by `training/eval/evaluate.py`; see training/eval/README.md.", "",
+         "Pooled = mean over clips (each clip weighs the same). "
+         f"`aperture_r`: Pearson r of aperture vs reference openness on frames inside speech (a system constant in "
+         f"speech counts 0). `pbm_closure`: share of p/b/m phones whose minimum aperture (span widened by one "
+         f"frame each side) is <= {PBM_REL_THRESHOLD} x the system's {SPEECH_LEVEL_PCTL}th-percentile aperture in "
+         f"speech on that clip; `pbm n` = p/b/m phones counted. `rest_mean`: mean aperture in silences >= "
+         f"{int(MIN_SILENCE_S * 1000)} ms (trimmed {int(SILENCE_TRIM_S * 1000)} ms each edge), in the system's own units; "
+         f"`rest_rel`: the same / its speech P90; `rest_share`: share of those frames below "
+         f"{REST_REL_THRESHOLD} x its speech P90.", ""]
+    subsets = [("all", "All clips"),
+               ("forced_alignment", "Forced-aligned clips only (transcript known: reliable phone identities, "
+                                    "so the trustworthy p/b/m count)"),
+               ("allphone", "Phone-recognition (allphone) clips only")]
+    for key, title in subsets:
+        ids = results["subsets"][key]
+        if not ids:
+            continue
+        L += [f"## {title} ({len(ids)})", "",
+              "| system | aperture_r | pbm_closure | pbm n | rest_mean | rest_rel | rest_share |",
+              "|---|---|---|---|---|---|---|"]
+        for s in systems:
+            p = results["pooled"][key][s]
+            L.append(f"| {s} | {fmt(p['aperture_r'])} | {fmt(p['pbm_closure'])} | {p['pbm_n']} | "
+                     f"{fmt(p['rest_mean'])} | {fmt(p['rest_mean_rel'])} | {fmt(p['rest_share'])} |")
+        L.append("")
+    L += ["## Systems", ""] + [f"- `{s}`: {results['system_notes'][s]}" for s in systems] + [""]
+    preds = [s for s in systems if s != "reference"]
+    L += ["## Per clip: aperture_r", "",
+          "| clip | rate | s | ref. method | " + " | ".join(preds) + " |",
+          "|---|---|---|---|" + "---|" * len(preds)]
+    for cid, c in clips.items():
+        L.append(f"| {cid} | {c['sample_rate'] // 1000} kHz | {c['duration_s']:.1f} | {c['reference']} | "
+                 + " | ".join(fmt(results["per_clip"][cid][s]["aperture_r"]) for s in preds) + " |")
+    L += ["", "## Per clip: pbm_closure and rest_share", "",
+          "`pbm n` p/b/m phones in the reference; the `reference` column is what the smoothed reference curve "
+          "itself scores. rest_share is n/a where the clip has no silence of 300 ms or more.", "",
+          "| clip | pbm n | " + " | ".join(f"{s} pbm" for s in systems) + " | "
+          + " | ".join(f"{s} rest" for s in preds) + " |",
+          "|---|---|" + "---|" * (len(systems) + len(preds))]
+    for cid in clips:
+        r = results["per_clip"][cid]
+        L.append(f"| {cid} | {r[systems[0]]['pbm_n']} | " + " | ".join(fmt(r[s]["pbm_closure"], 2) for s in systems)
+                 + " | " + " | ".join(fmt(r[s]["rest_share"], 2) for s in preds) + " |")
+    path.write_text("\n".join(L) + "\n")
+
+
+def plot_clip(path: Path, cid: str, ref: dict, curves: dict[str, np.ndarray], levels: dict[str, float],
+              x: np.ndarray, sr: int, row_s: float = 4.0) -> None:
+    """Reference openness and each system's curve, all divided by their own speech P90 so that
+    systems of different scales overlay; the audio level above to check the phone spans by eye.
+    Long clips wrap into rows of row_s seconds."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(curves["reference"])
+    t = frame_centres(n)
+    dur = n / FPS
+    if dur <= 1.25 * row_s:
+        row_s = dur
+    rows = max(1, int(np.ceil(dur / row_s - 1e-9)))
+    fig, axes = plt.subplots(2 * rows, 1, figsize=(15, 4.2 * rows + 0.6), squeeze=False,
+                             gridspec_kw={"height_ratios": [1, 3] * rows})
+    hop = sr // 100
+    m = len(x) // hop
+    db = 20 * np.log10(np.sqrt(np.mean(np.square(x[:m * hop].reshape(m, hop), dtype=np.float64), axis=1)) + 1e-6)
+    colours = {"reference": "k", "ours": "tab:red", "fallback": "tab:orange", "energy": "tab:green",
+               "headaudio": "tab:blue", "headaudio_nodelay": "tab:cyan", "headaudio_aa_fixed": "tab:purple"}
+    for r in range(rows):
+        ax0, ax = axes[2 * r, 0], axes[2 * r + 1, 0]
+        lo, hi = r * row_s, min((r + 1) * row_s, dur)
+        ax0.plot((np.arange(m) + 0.5) / 100, db, color="0.3", lw=0.8)
+        ax0.set_ylabel("dBFS", fontsize=8)
+        ax0.set_ylim(max(db.min(), -90), db.max() + 12)
+        for a in (ax0, ax):
+            a.set_xlim(lo, lo + row_s)
+            a.tick_params(labelsize=8)
+            for p in ref["phones"]:
+                if p["phone"] == "SIL":
+                    a.axvspan(p["start"], p["end"], color="0.88", lw=0)
+                else:
+                    a.axvline(p["start"], color="0.75", lw=0.4, zorder=0)
+        for w in ref.get("words") or []:
+            if lo <= (w["start"] + w["end"]) / 2 < hi and not w["word"].startswith("<") and w["word"] != "</s>":
+                ax0.text((w["start"] + w["end"]) / 2, db.max() + 2, w["word"], ha="center", va="bottom", fontsize=8)
+        k = 0
+        for p in ref["phones"]:
+            mid = (p["start"] + p["end"]) / 2
+            if p["phone"] != "SIL" and lo <= mid < hi:
+                ax.text(mid, 1.62 - 0.1 * (k % 2), p["phone"], ha="center", va="bottom", fontsize=7,
+                        color="crimson" if p["phone"] in PBM else "0.15", fontweight="bold" if p["phone"] in PBM else None)
+                k += 1
+        for name, c in curves.items():
+            lv = levels[name]
+            y = c / lv if lv > 1e-6 else c
+            lab = f"{name} (speech P90 {lv:.2f})"
+            if name == "reference":
+                ax.step(t, y, where="mid", color="k", lw=2.2, label=lab)
+            else:
+                ax.plot(t, y, lw=1.3, color=colours.get(name), label=lab)
+        ax.set_ylim(-0.05, 1.75)
+        ax.set_ylabel("aperture / speech P90", fontsize=8)
+        if r == 0:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, framealpha=0.9)
+    axes[-1, 0].set_xlabel("time (s); grey = silence in the reference; phones on top, p/b/m in red")
+    title = f"{cid}: reference = {ref['method']}"
+    if ref.get("transcript"):
+        title += f' "{ref["transcript"]}"'
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="models/default/lipsync.onnx", help="ONNX model for `ours` (default: %(default)s)")
+    ap.add_argument("--manifest", default="models/default/lipsync.json", help="its manifest (default: %(default)s)")
+    ap.add_argument("--cli", default="target/release/animasync-face", help="the native CLI (default: %(default)s)")
+    ap.add_argument("--systems", default=DEFAULT_SYSTEMS,
+                    help=f"comma-separated from {','.join(k for k in SYSTEM_NOTES if k != 'reference')} "
+                         f"(default: %(default)s; headaudio also adds its no-delay and aa-fixed variants)")
+    ap.add_argument("--clips", default=None, help="comma-separated clip ids (default: all of clips.json)")
+    ap.add_argument("--out", default="training/eval/results", help="output directory (default: %(default)s)")
+    ap.add_argument("--plot", action="append", default=[], metavar="CLIP", help="write DIR/plot_CLIP.png (repeatable)")
+    ap.add_argument("--realign", action="store_true", help="redo the pocketsphinx phone timings (reference/)")
+    ap.add_argument("--rerun-peer", action="store_true", help="rerun HeadAudio in headless Chromium (peer/)")
+    ap.add_argument("--peer-delay-ms", type=float, default=PEER_DELAY_MS,
+                    help="audio delay assumed for HeadAudio (its README example: 100 ms)")
+    args = ap.parse_args(argv)
+    t_start = time.time()
+
+    def rel(p: str) -> Path:
+        """Relative paths are taken from the current directory; the defaults from the repository root."""
+        q = Path(p)
+        if q.is_absolute():
+            return q
+        return ROOT / q if p in (ap.get_default("model"), ap.get_default("manifest"), ap.get_default("cli"),
+                                 ap.get_default("out")) else Path.cwd() / q
+
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = [s for s in systems if s not in SYSTEM_NOTES or s == "reference"]
+    if unknown:
+        raise EvalError(f"unknown system(s) {unknown}")
+    if "headaudio" in systems:
+        systems += [s for s in ("headaudio_nodelay", "headaudio_aa_fixed") if s not in systems]
+    model = manifest = None
+    cli = rel(args.cli)
+    if "ours" in systems:
+        model, manifest = rel(args.model), rel(args.manifest)
+        for what, p in (("model", model), ("manifest", manifest)):
+            if not p.is_file():
+                raise EvalError(f"--{what} {p} does not exist (the default model is not trained yet?). Pass "
+                                f"--model/--manifest, e.g. tests/fixtures/energy_lipsync.onnx and .json, or leave "
+                                f"`ours` out: --systems fallback,energy,headaudio")
+    if any(s in systems for s in ("ours", "fallback")) and not cli.is_file():
+        raise EvalError(f"{cli} not found: build it with `cargo build --release --bin animasync-face`")
+
+    clips = load_clips(args.clips.split(",") if args.clips else None)
+    for cid in args.plot:
+        if cid not in {c["id"] for c in clips}:
+            raise EvalError(f"--plot {cid}: not among the evaluated clips")
+    table = load_openness_table()
+    vis_table = json.loads((HERE / "viseme_openness.json").read_text())["visemes"]
+    out_dir = rel(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    per_clip: dict[str, dict] = {}
+    clip_info: dict[str, dict] = {}
+    ours_info = None
+    with tempfile.TemporaryDirectory(prefix="animasync-eval-") as tmpd:
+        tmp = Path(tmpd)
+        audio, wavs = {}, {}
+        for c in clips:
+            x, sr = read_wav(c["path"])
+            audio[c["id"]] = (x, sr)
+            wavs[c["id"]] = tmp / f"{c['id']}.wav"   # 16-bit PCM copy (cross.wav is mu-law)
+            write_wav16(wavs[c["id"]], x, sr)
+        if args.rerun_peer and "headaudio" in systems:
+            rerun_peer(clips, wavs, tmp)
+        for c in clips:
+            cid = c["id"]
+            x, sr = audio[cid]
+            ref = load_reference(c, args.realign)
+            n = n_frames(len(x) / sr)
+            refcurve = openness_curve(ref["phones"], n, table, REF_SIGMA_S)
+            at = phone_at_frames(ref["phones"], n)
+            speech = np.array([i is not None and ref["phones"][i]["phone"] != "SIL" for i in at])
+            silence = silence_frames(ref["phones"], n, len(x) / sr)
+            curves: dict[str, np.ndarray] = {"reference": refcurve}
+            for s in systems:
+                if s == "ours":
+                    y, info = run_cli(cli, wavs[cid], tmp / f"{cid}.ours.json", model, manifest, n)
+                    ours_info = info["lipsync"]
+                elif s == "fallback":
+                    y, _ = run_cli(cli, wavs[cid], tmp / f"{cid}.fb.json", None, None, n)
+                elif s == "energy":
+                    y = energy_envelope(x, sr, n)
+                elif s.startswith("headaudio"):
+                    peer = load_peer(c)
+                    variant = "aa_fixed" if s == "headaudio_aa_fixed" else "shipped"
+                    y = peer_aperture(peer, n, vis_table, variant, 0.0 if s == "headaudio_nodelay" else args.peer_delay_ms)
+                curves[s] = fit_length(np.asarray(y, dtype=np.float64), n)
+            per_clip[cid] = {s: clip_metrics(curves[s], refcurve, ref["phones"], speech, silence) for s in curves}
+            clip_info[cid] = {"sample_rate": sr, "duration_s": round(len(x) / sr, 3), "frames": n,
+                              "reference": ref["method"], "transcript": ref.get("transcript"),
+                              "speech_frames": int(speech.sum()), "silence_frames": int(silence.sum())}
+            if cid in args.plot:
+                png = out_dir / f"plot_{cid}.png"
+                plot_clip(png, cid, ref, curves, {k: per_clip[cid][k]["speech_p90"] for k in curves}, x, sr)
+                print(f"wrote {png}")
+
+    all_systems = ["reference"] + systems
+    subsets = {"all": [c["id"] for c in clips],
+               "forced_alignment": [c["id"] for c in clips if c["reference"] == "forced_alignment"],
+               "allphone": [c["id"] for c in clips if c["reference"] == "allphone"]}
+    pooled = {k: {s: pool({c: per_clip[c][s] for c in ids}, ids) for s in all_systems}
+              for k, ids in subsets.items() if ids}
+    notes = dict(SYSTEM_NOTES)
+    if "ours" in systems:
+        notes["ours"] = f"{SYSTEM_NOTES['ours']} (model {args.model}, manifest {args.manifest}: {ours_info})"
+    notes["headaudio"] = notes["headaudio"].replace("100 ms", f"{args.peer_delay_ms:g} ms")
+    results = {
+        "generated_by": "training/eval/evaluate.py",
+        "settings": {"fps": FPS, "reference_sigma_s": REF_SIGMA_S, "pbm_rel_threshold": PBM_REL_THRESHOLD,
+                     "rest_rel_threshold": REST_REL_THRESHOLD, "speech_level_percentile": SPEECH_LEVEL_PCTL,
+                     "min_silence_s": MIN_SILENCE_S, "silence_trim_s": SILENCE_TRIM_S,
+                     "peer_delay_ms": args.peer_delay_ms, "pooling": "mean over clips",
+                     "model": args.model if "ours" in systems else None,
+                     "manifest": args.manifest if "ours" in systems else None},
+        "systems": all_systems, "system_notes": {s: notes[s] for s in all_systems},
+        "n_frames": int(sum(v["frames"] for v in clip_info.values())),
+        "clips": clip_info, "subsets": subsets, "pooled": pooled, "per_clip": per_clip,
+    }
+
+    def clean(o):
+        if isinstance(o, float):
+            return round(o, 4)
+        if isinstance(o, dict):
+            return {k: clean(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [clean(v) for v in o]
+        return o
+
+    (out_dir / "results.json").write_text(json.dumps(clean(results), indent=1) + "\n")
+    write_markdown(out_dir / "results.md", results)
+    p = pooled["all"]
+    print(f"{len(clips)} clips, {results['n_frames']} frames, {time.time() - t_start:.1f} s; pooled over all clips:")
+    print(f"  {'system':20s} aperture_r pbm_closure rest_share")
+    for s in all_systems:
+        print(f"  {s:20s} {fmt(p[s]['aperture_r']):>10s} {fmt(p[s]['pbm_closure']):>11s} {fmt(p[s]['rest_share']):>10s}")
+    print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (EvalError, AudioError) as e:
+        print(f"evaluate.py: error: {e}", file=sys.stderr)
+        sys.exit(2)
