@@ -51,7 +51,9 @@ async function runClip(url) {
   const events = [];
   const original = node.port.onmessage;
   node.port.onmessage = (m) => events.push(m.data);
-  await node.loadModel('/pkg/dist/model-en-mixed.bin');
+  // reset=false: the default reset message would also zero the processor's sample counter whenever it
+  // arrives, i.e. shift every timestamp by a variable amount; a fresh node has no model to reset anyway.
+  await node.loadModel('/pkg/dist/model-en-mixed.bin', false);
   const src = new AudioBufferSourceNode(ctx, { buffer: buf });
   src.connect(node);
   src.start(PAD);
@@ -61,6 +63,9 @@ async function runClip(url) {
   await ctx.startRendering();
   for (let last = -1; last !== events.length;) { last = events.length; await new Promise(r => setTimeout(r, 250)); }
   const emitted = events.map(d => ({ d, at: d.event === 'viseme' ? d.t + d.d / 2 : (d.t ?? 0) }));
+  const visemes = emitted.filter(e => e.d.event === 'viseme');
+  if (!visemes.length) throw new Error('no viseme messages: did the model reach the processor?');
+  if (visemes[0].at < PAD) throw new Error('viseme at ' + visemes[0].at + ' s, before the clip starts: timestamps are off');
   const total = PAD + buf.duration + TAIL;
   const replay = (fixAa) => {
     node.visemeAlphas.fill(0); node.visemeActive = -1;
