@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use crate::model::Input;
 use crate::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
-    FaceError, Intensity, OnnxModel, Pcm, PresetLibrary, RenderOptions, Scenario, SignalMouth,
-    SmoothingParams, SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
+    FaceError, Intensity, LipSync, ModelLipSync, OnnxModel, Pcm, PresetLibrary, RenderOptions,
+    Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -63,13 +63,17 @@ export interface RenderScenarioOptions {
   eyeMotion?: boolean;
   /** Audio per turn, in turn order (null for a silent turn); required for turns that name audio. */
   audio?: (TurnAudio | null)[];
+  /** "default" (the built-in model, the default) or "fallback" (signal processing, no model). */
+  lipsync?: "default" | "fallback";
 }
 export interface EngineOptions {
   /** Rate of the audio you push, 8000 to 96000 Hz; default 16000. */
   sampleRate?: number;
-  /** An ONNX lip-sync model and its manifest (JSON text); without them the signal-processing fallback runs. */
+  /** An ONNX lip-sync model and its manifest (JSON text); without them the built-in default model runs. */
   model?: Uint8Array;
   manifest?: string;
+  /** "default" (the built-in model, the default) or "fallback" (signal processing, no model); not with `model`. */
+  lipsync?: "default" | "fallback";
   /** A preset library as JSON text; default the built-in library. */
   presets?: string;
   /** A named set (default "current") or custom values. */
@@ -450,6 +454,24 @@ fn audio_from_js(value: &JsValue, turns: usize) -> Result<Vec<Option<Pcm>>, JsEr
 }
 
 /// Renders a scenario (JSON text, see the README) into 30 fps frames through the temporal layer.
+#[derive(PartialEq)]
+enum LipSyncChoice {
+    Default,
+    Fallback,
+}
+
+/// The `lipsync` option: "default" (the built-in model; also when absent) or "fallback".
+fn lipsync_choice(value: &JsValue) -> Result<LipSyncChoice, JsError> {
+    match value.as_string().as_deref() {
+        _ if value.is_undefined() => Ok(LipSyncChoice::Default),
+        Some("default") => Ok(LipSyncChoice::Default),
+        Some("fallback") => Ok(LipSyncChoice::Fallback),
+        _ => Err(JsError::new(
+            "invalid options: `lipsync` must be \"default\" (the built-in model) or \"fallback\" (signal processing, no model)",
+        )),
+    }
+}
+
 #[wasm_bindgen(js_name = renderScenario)]
 pub fn render_scenario(
     library: &JsPresetLibrary,
@@ -460,7 +482,14 @@ pub fn render_scenario(
     check_keys(
         "options",
         &options,
-        &["smoothing", "seed", "causal", "eyeMotion", "audio"],
+        &[
+            "smoothing",
+            "seed",
+            "causal",
+            "eyeMotion",
+            "audio",
+            "lipsync",
+        ],
     )?;
     let scenario = Scenario::from_json(scenario).map_err(js_error)?;
     let flag = |key: &str, default: bool| -> Result<bool, JsError> {
@@ -481,13 +510,20 @@ pub fn render_scenario(
     };
     let audio = audio_from_js(&get(&options, "audio"), scenario.turns.len())?;
     let params = TemporalParams::builtin();
+    let mut lipsync: Box<dyn LipSync> = match lipsync_choice(&get(&options, "lipsync"))? {
+        LipSyncChoice::Fallback => Box::new(SignalMouth::new(params)),
+        LipSyncChoice::Default => {
+            let (onnx, manifest) = crate::default_model::model();
+            Box::new(ModelLipSync::new(onnx, manifest).map_err(js_error)?)
+        }
+    };
     let rendered = render(
         &scenario,
         &audio,
         &library.inner,
         &render_options,
         params,
-        &mut SignalMouth::new(params),
+        lipsync.as_mut(),
     )
     .map_err(js_error)?;
 
@@ -607,6 +643,7 @@ impl JsEngine {
                 "sampleRate",
                 "model",
                 "manifest",
+                "lipsync",
                 "presets",
                 "smoothing",
                 "seed",
@@ -653,9 +690,16 @@ impl JsEngine {
             )
         };
         let manifest = manifest.as_string();
+        let fallback = lipsync_choice(&get(&options, "lipsync"))? == LipSyncChoice::Fallback;
         let model = match (&bytes, &manifest) {
+            (Some(_), Some(_)) if fallback => {
+                return Err(JsError::new(
+                    "invalid options: `lipsync: \"fallback\"` and a `model` exclude each other",
+                ))
+            }
             (Some(b), Some(m)) => Some((b.as_slice(), m.as_str())),
-            (None, None) => None,
+            (None, None) if fallback => None,
+            (None, None) => Some(crate::default_model::model()),
             _ => {
                 return Err(JsError::new(
                     "invalid options: `model` and `manifest` go together",

@@ -14,6 +14,7 @@
 //! - [`eyes`]: blinks, drift and saccades.
 //! - [`lipsync`]: audio -> mouth, streaming ([`LipSync`], the signal-processing fallback).
 //! - [`manifest`] and [`lipsync_model`]: an ONNX model described by a manifest, as a [`LipSync`].
+//! - [`default_model`]: the trained default model, compiled in.
 //! - [`resample`]: any input rate -> the model's rate, streaming.
 //! - [`features`]: log-mel or PCM frames for a model, streaming.
 //! - [`gate`]: the speech gate.
@@ -22,6 +23,7 @@
 //! - [`engine`]: audio chunks -> frames, composing the same pieces causally (streaming).
 
 pub mod channels;
+pub mod default_model;
 pub mod emotion;
 pub mod engine;
 pub mod error;

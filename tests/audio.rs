@@ -169,6 +169,43 @@ fn a_model_opens_the_mouth_in_speech_and_rests_in_silence() {
     }
 }
 
+/// The shipped model, through the same manifest path as any user's model.
+#[test]
+fn the_default_model_opens_the_mouth_in_speech_and_rests_in_silence() {
+    let (onnx, manifest) = animasync_face::default_model::model();
+    let mut lipsync = ModelLipSync::new(onnx, manifest).unwrap();
+    assert_eq!(lipsync.name(), "animasync-lipsync-default");
+    assert!(lipsync.latency_s() <= 0.040, "{}", lipsync.latency_s());
+    let close = ChannelTable::builtin().index_of("mouthClose").unwrap();
+    for rate in [16_000, 48_000] {
+        let pcm = padded_speech(rate);
+        let frames = lipsync.clip(&pcm).unwrap();
+        assert_eq!(frames.len(), pcm.frame_count(), "{rate}");
+        let aperture: Vec<f32> = frames
+            .iter()
+            .map(|f| (f[jaw()] - f[close]).max(0.0) + 0.5 * f[lower()])
+            .collect();
+        let silent = aperture[..12]
+            .iter()
+            .chain(&aperture[aperture.len() - 12..])
+            .fold(0.0f32, |m, x| m.max(*x));
+        let speech = &aperture[15..aperture.len() - 15];
+        let open = speech.iter().filter(|a| **a > 0.2).count();
+        let peak = speech.iter().fold(0.0f32, |m, x| m.max(*x));
+        eprintln!(
+            "{rate}: silent max {silent}, speech peak {peak}, open {open}/{}",
+            speech.len()
+        );
+        assert!(silent < 0.05, "{rate}: mouth in silence {silent}");
+        assert!(peak > 0.3, "{rate}: the mouth never opens wide ({peak})");
+        assert!(
+            open > speech.len() / 4,
+            "{rate}: open in only {open} of {} speech frames",
+            speech.len()
+        );
+    }
+}
+
 #[test]
 fn model_frames_do_not_depend_on_chunk_sizes() {
     let pcm = padded_speech(44_100);

@@ -467,7 +467,8 @@ fn lipsync_runs_a_model_or_the_fallback() {
             ],
             "leaky-lipsync (test)",
         ),
-        (vec![], "signal"),
+        (vec!["--fallback"], "signal"),
+        (vec![], "animasync-lipsync-default"),
     ] {
         let mut args = vec![
             "lipsync",

@@ -2,7 +2,7 @@
 
 The model runs once per 30 fps frame, exactly as the runtime calls it: a window of
 `window.frames` log-mel frames whose last one lies `window.lookahead` frames after the frame's
-centre (so it hears 32.5 ms ahead), normalised, flattened, through a dense encoder, one GRU
+centre (so it hears 32.5 ms ahead), normalised (its mean level split off, so gain moves one input), flattened, through a dense encoder, one GRU
 step (its state is an explicit input and output, carried by the runtime), and a small head with
 sigmoid outputs: one weight per lip-sync channel. Inference is one small matrix chain per frame.
 
@@ -90,10 +90,19 @@ def gru_step(p, h, x_proj):
     return (1.0 - z) * n + z * h
 
 
+def level_split(z):
+    """(batch, time, w, mels) -> (batch, time, w*mels + 1): the window's shape with its mean
+    level removed, then that level. Gain changes move only the last value, so the spectral
+    shape the encoder reads is the same however loud the microphone is."""
+    level = z.mean(axis=(-2, -1), keepdims=True)
+    b, t = z.shape[:2]
+    return jnp.concatenate([(z - level).reshape(b, t, -1), level.reshape(b, t, 1)], axis=-1)
+
+
 def forward(p, norm, x, h0):
     """x: (batch, time, w, mels) -> (batch, time, channels), final state."""
     b, t = x.shape[:2]
-    flat = ((x - norm["mean"]) * norm["inv_std"]).reshape(b, t, -1)
+    flat = level_split((x - norm["mean"]) * norm["inv_std"])
     enc = jax.nn.relu(flat @ p["enc_w"] + p["enc_b"])
     proj = enc @ p["gru_w"] + p["gru_b"]
 
@@ -154,7 +163,7 @@ def export_onnx(path, p, norm, cfg, n_out):
     a = {k: np.asarray(v, np.float32) for k, v in p.items()}
     inits = {
         "mean": norm["mean"].reshape(1, 1, mels), "inv_std": norm["inv_std"].reshape(1, 1, mels),
-        "flat_shape": np.array([1, w * mels], np.int64),
+        "flat_shape": np.array([1, w * mels], np.int64), "level_shape": np.array([1, 1], np.int64),
         "enc_w": a["enc_w"], "enc_b": a["enc_b"], "gru_w": a["gru_w"], "gru_b": a["gru_b"],
         "gru_r_zr": a["gru_r"][:, : 2 * g], "gru_r_n": a["gru_r"][:, 2 * g :],
         "head_w": a["head_w"], "head_b": a["head_b"], "out_w": a["out_w"], "out_b": a["out_b"],
@@ -165,7 +174,11 @@ def export_onnx(path, p, norm, cfg, n_out):
     nodes = [
         n("Sub", ["features", "mean"], ["centred"]),
         n("Mul", ["centred", "inv_std"], ["normalised"]),
-        n("Reshape", ["normalised", "flat_shape"], ["flat"]),
+        n("ReduceMean", ["normalised"], ["level"], axes=[1, 2], keepdims=1),
+        n("Sub", ["normalised", "level"], ["relative"]),
+        n("Reshape", ["relative", "flat_shape"], ["shape_flat"]),
+        n("Reshape", ["level", "level_shape"], ["level_flat"]),
+        n("Concat", ["shape_flat", "level_flat"], ["flat"], axis=1),
         n("MatMul", ["flat", "enc_w"], ["enc_mm"]),
         n("Add", ["enc_mm", "enc_b"], ["enc_pre"]),
         n("Relu", ["enc_pre"], ["enc"]),
@@ -259,7 +272,7 @@ def main():
 
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
-    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels, cfg, len(channels))
+    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + 1, cfg, len(channels))
     schedule = optax.warmup_cosine_decay_schedule(0.0, tc["learning_rate"], min(200, steps // 10 + 1), steps)
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=tc["weight_decay"]))
     state = opt.init(params)

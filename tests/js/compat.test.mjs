@@ -19,7 +19,7 @@ test('the compatibility layer answers like the previous wrapper', async () => {
   assert.equal(sampleRate, 16000);
   const whole = lipsync.processAudio(samples);
   assert.equal(whole.fps, 30);
-  assert.equal(whole.mode, 'signal');
+  assert.equal(whole.mode, 'model'); // the built-in default model
   assert.equal(whole.frame_count, Math.ceil(samples.length * 30 / 16000));
   assert.equal(lipsync.getFrame(whole, 0).length, 52);
   assert.throws(() => lipsync.getFrame(whole, whole.frame_count), RangeError);

@@ -42,7 +42,7 @@ test('speech from the microphone moves the mouth, frames keep flowing', async ()
   assert.ok(perSecond >= 25, `${perSecond.toFixed(1)} frames per second`);
   assert.ok(Math.max(...jaw) > 0.3, `the jaw opens in speech: max ${Math.max(...jaw)}`);
   assert.ok(Math.min(...jaw) < 0.1, `and closes in pauses: min ${Math.min(...jaw)}`);
-  assert.match(await page.textContent('#status'), /running · signal · latency \d+ ms/);
+  assert.match(await page.textContent('#status'), /running · animasync-lipsync-default · latency \d+ ms/);
   await page.click('#stop');
   assert.deepEqual(errors, []);
   await page.close();

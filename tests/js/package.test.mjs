@@ -155,7 +155,7 @@ test('renderScenario in WebAssembly gives the frames the native CLI rendered', a
   assert.equal(result.blendshapes.length, result.frameCount * 52);
   assert.equal(result.vad.length, result.frameCount * 3);
   assert.equal(result.speech.length, result.frameCount);
-  assert.equal(result.lipsync, 'signal');
+  assert.equal(result.lipsync, 'animasync-lipsync-default');
   let worst = 0;
   golden.frames.forEach((frame, k) => {
     const f = k * golden.step;
@@ -257,9 +257,13 @@ test('Engine rejects bad options and input with clear errors, and keeps working'
   throwsWith(() => new Engine({ model: new Uint8Array([1, 2, 3]) }), /`model` and `manifest` go together/);
   throwsWith(() => new Engine({ smoothing: 'smooth' }), /unknown set "smooth"/);
   throwsWith(() => new Engine({ presets: '{"schema": 1}' }), /presets/);
+  throwsWith(() => new Engine({ lipsync: 'none' }), /`lipsync` must be "default"/);
+  const fallback = new Engine({ lipsync: 'fallback' });
+  assert.equal(fallback.lipsync, 'signal');
+  fallback.free();
   const engine = new Engine({ sampleRate: 48000, smoothing: 'middle' });
   try {
-    assert.equal(engine.lipsync, 'signal');
+    assert.equal(engine.lipsync, 'animasync-lipsync-default');
     throwsWith(() => engine.setEmotion({ emotion: 'glee', level: 3 }), /unknown emotion "glee"/);
     throwsWith(() => engine.setEmotion({ emotion: 'joy' }), /exactly one of `level` or `vad`/);
     throwsWith(() => engine.setEmotion({ emotion: 'joy', vad: [0, 5, 0] }), /arousal 5/);

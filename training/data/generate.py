@@ -156,7 +156,7 @@ def augment(rng, x):
     if rng.random() < 0.5:
         x = reverb(rng, x)
         done.append("reverb")
-    if rng.random() < 0.25:
+    if rng.random() < 0.35:
         # A telephone or 8 kHz codec: everything above 4 kHz is gone.
         x = to_rate(to_rate(x, RATE, 8000), 8000, RATE)
         done.append("8k")
@@ -215,7 +215,7 @@ def make_clip(job):
     sentences = SENTENCES[lang]
     pieces, sources = [], []
     for _ in range(rng.randint(1, 3)):
-        if lang == "en" and festival_pool and rng.random() < 0.4:
+        if lang == "en" and festival_pool and rng.random() < 0.5:
             audio, rate, phones, name = rng.choice(festival_pool)
             pieces.append((to_rate(audio, rate, RATE), phones))
             sources.append(name)

@@ -113,12 +113,15 @@ struct RenderFlags {
     /// A preset library JSON file (default: the built-in library).
     #[arg(long)]
     presets: Option<PathBuf>,
-    /// An ONNX lip-sync model (with --manifest); default: the signal-processing fallback.
-    #[arg(long)]
+    /// An ONNX lip-sync model (with --manifest); default: the built-in default model.
+    #[arg(long, conflicts_with = "fallback")]
     model: Option<PathBuf>,
     /// The model's manifest JSON.
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// Lip-sync with the signal-processing fallback instead of a model.
+    #[arg(long)]
+    fallback: bool,
 }
 
 impl RenderFlags {
@@ -146,7 +149,7 @@ impl RenderFlags {
             } else {
                 self.smoothing.to_string()
             },
-            model: render_cmd::load_model(&self.model, &self.manifest)?,
+            model: render_cmd::load_model(&self.model, &self.manifest, self.fallback)?,
         })
     }
 }

@@ -38,13 +38,19 @@ impl RenderSetup {
     }
 }
 
-/// Reads `--model` and `--manifest` (both or neither).
+/// Reads `--model` and `--manifest` (both or neither); neither means the built-in default model,
+/// and `fallback` the signal-processing fallback (no model).
 pub fn load_model(
     model: &Option<PathBuf>,
     manifest: &Option<PathBuf>,
+    fallback: bool,
 ) -> Result<Option<(Vec<u8>, String)>, String> {
     match (model, manifest) {
-        (None, None) => Ok(None),
+        (None, None) if fallback => Ok(None),
+        (None, None) => {
+            let (bytes, text) = animasync_face::default_model::model();
+            Ok(Some((bytes.to_vec(), text.to_string())))
+        }
         (Some(model), Some(manifest)) => {
             let bytes = std::fs::read(model)
                 .map_err(|e| format!("cannot read {}: {e}", model.display()))?;
