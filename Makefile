@@ -79,5 +79,5 @@ clean:
 # streaming pipeline. README "Benchmarks" lists the results and these commands.
 bench: pkg setup-node setup-browser
 	cargo run --release --quiet -- bench --minutes 10
-	cargo run --release --quiet -- bench-model --model bench/bench_lipsync.onnx --manifest bench/bench_lipsync.json
+	cargo run --release --quiet -- bench-model --model models/default/lipsync.onnx --manifest models/default/lipsync.json
 	node scripts/bench-browser.mjs

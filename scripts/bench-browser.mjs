@@ -3,14 +3,14 @@
 // tract in our wasm vs onnxruntime-web on the same model, and the whole per-frame pipeline.
 // Needs `make pkg` first (`make bench` does everything).
 //
-//   node scripts/bench-browser.mjs [rounds] [inferences-per-round]
+//   node scripts/bench-browser.mjs [rounds] [inferences-per-round] [default|bench]
 import { startServer, launchBrowser, openPage } from '../tests/js/browser.mjs';
 
-const [rounds = '7', inferences = '200'] = process.argv.slice(2);
+const [rounds = '7', inferences = '200', model = 'default'] = process.argv.slice(2);
 const server = await startServer();
 const browser = await launchBrowser();
 try {
-  const { page, errors } = await openPage(browser.context, `${server.url}bench/?rounds=${rounds}&inferences=${inferences}`);
+  const { page, errors } = await openPage(browser.context, `${server.url}bench/?rounds=${rounds}&inferences=${inferences}&model=${model}`);
   await page.waitForFunction(() => window.benchResult, null, { timeout: 600_000, polling: 500 });
   const result = await page.evaluate(() => window.benchResult);
   if (result.error || errors.length) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Serves the demo: www/ at / and the built npm package pkg/ at /pkg/, on 127.0.0.1 only
-(plus, for the benchmark page, onnxruntime-web's files at /vendor/ort/ and bench/ at /bench-model/).
+(plus, for the benchmark page, onnxruntime-web's files at /vendor/ort/, bench/ at /bench-model/ and
+models/ at /models/).
 
     python3 scripts/serve.py [--port 8080]
 
@@ -32,6 +33,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         "/pkg": ROOT / "pkg",
         "/vendor/ort": ROOT / "node_modules" / "onnxruntime-web" / "dist",
         "/bench-model": ROOT / "bench",
+        "/models": ROOT / "models",
     }
 
     def translate_path(self, path):

@@ -342,6 +342,19 @@ impl JsOnnxModel {
             .map_err(js_error)?;
         Ok(Float32Array::from(self.inner.output(0).map_err(js_error)?))
     }
+
+    /// Runs a model with one flat row-major buffer per input, in order (for example features
+    /// and a recurrent state); returns every output, flat, in order.
+    #[wasm_bindgen(js_name = runInputs)]
+    pub fn run_inputs(&mut self, inputs: Vec<Float32Array>) -> Result<Vec<Float32Array>, JsError> {
+        let buffers: Vec<Vec<f32>> = inputs.iter().map(Float32Array::to_vec).collect();
+        self.inner
+            .run_with(buffers.iter().map(|b| Input::Values(b)))
+            .map_err(js_error)?;
+        (0..self.inner.output_shapes().len())
+            .map(|i| Ok(Float32Array::from(self.inner.output(i).map_err(js_error)?)))
+            .collect()
+    }
 }
 
 /// Every key of `value` must be one of `allowed` (serde-wasm-bindgen ignores unknown keys, which

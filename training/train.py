@@ -220,6 +220,8 @@ def export_onnx(path, p, norm, cfg, n_out):
         [numpy_helper.from_array(v, k) for k, v in inits.items()],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="animasync-face training/train.py")
+    # IR version 8 is opset 17's; newer onnx writes a newer IR that older runtimes refuse.
+    model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, path)
     return model

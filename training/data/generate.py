@@ -215,7 +215,7 @@ def make_clip(job):
     sentences = SENTENCES[lang]
     pieces, sources = [], []
     for _ in range(rng.randint(1, 3)):
-        if lang == "en" and festival_pool and rng.random() < 0.5:
+        if lang == "en" and festival_pool and rng.random() < 0.6:
             audio, rate, phones, name = rng.choice(festival_pool)
             pieces.append((to_rate(audio, rate, RATE), phones))
             sources.append(name)

@@ -24,10 +24,18 @@ function syntheticSpeech(rate, seconds) {
   return out;
 }
 
+// The default model (compiled into the package; its files served at /models/default/), or the
+// older Conv1d x3 + GRU(128) benchmark graph with ?model=bench.
+const MODELS = {
+  default: ['/models/default/lipsync.onnx', '/models/default/lipsync.json'],
+  bench: ['/bench-model/bench_lipsync.onnx', '/bench-model/bench_lipsync.json'],
+};
+
 async function main() {
+  const which = params.get('model') ?? 'default';
   const [bytes, manifest] = await Promise.all([
-    fetch('/bench-model/bench_lipsync.onnx').then((r) => r.arrayBuffer()),
-    fetch('/bench-model/bench_lipsync.json').then((r) => r.text()),
+    fetch(MODELS[which][0]).then((r) => r.arrayBuffer()),
+    fetch(MODELS[which][1]).then((r) => r.text()),
   ]);
   await init();
   ort.env.wasm.numThreads = 1;
@@ -40,18 +48,31 @@ async function main() {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const ortLoadMs = performance.now() - t0;
 
-  const shape = ours.inputShapes[0];
-  const input = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin((i % 97) * 0.1) - 6);
-  const tensor = new ort.Tensor('float32', input, shape);
-  const feeds = { [session.inputNames[0]]: tensor };
+  // Input 0 is the feature window; any further inputs are recurrent state, fed back from the
+  // matching output each run, as the runtime streams it (zeros at the start).
+  const shapes = ours.inputShapes;
+  const size = (shape) => shape.reduce((a, b) => a * b, 1);
+  const features = new Float32Array(size(shapes[0])).map((_, i) => Math.sin((i % 97) * 0.1) - 6);
+  let oursState = shapes.slice(1).map((shape) => new Float32Array(size(shape)));
+  let ortState = shapes.slice(1).map((shape) => new Float32Array(size(shape)));
+  const ortFeeds = (state) => Object.fromEntries(session.inputNames.map((name, i) => [name,
+    new ort.Tensor('float32', i === 0 ? features : state[i - 1], shapes[i])]));
+  const stepOurs = () => { const out = ours.runInputs([features, ...oursState]); oursState = out.slice(1); return out[0]; };
+  const stepOrt = async () => {
+    const out = await session.run(ortFeeds(ortState));
+    ortState = session.outputNames.slice(1).map((name) => out[name].data);
+    return out[session.outputNames[0]].data;
+  };
 
-  // Both must compute the same thing: compare outputs once.
-  const a = ours.run(input);
-  const b = (await session.run(feeds))[session.outputNames[0]].data;
-  const maxDiff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+  // Both must compute the same thing: compare outputs over a few streamed steps.
+  let maxDiff = 0;
+  for (let i = 0; i < 5; i++) {
+    const a = stepOurs(); const b = await stepOrt();
+    maxDiff = a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k])), maxDiff);
+  }
 
-  const runOurs = () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) ours.run(input); return (performance.now() - s) / PER_ROUND; };
-  const runOrt = async () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) await session.run(feeds); return (performance.now() - s) / PER_ROUND; };
+  const runOurs = () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) stepOurs(); return (performance.now() - s) / PER_ROUND; };
+  const runOrt = async () => { const s = performance.now(); for (let i = 0; i < PER_ROUND; i++) await stepOrt(); return (performance.now() - s) / PER_ROUND; };
   runOurs(); await runOrt(); // warm-up (tier-up, allocations)
   const oursMs = []; const ortMs = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -63,7 +84,8 @@ async function main() {
   const pipelineMs = [];
   let frames = 0; let latencyMs = 0;
   for (let r = 0; r <= ROUNDS; r++) {
-    const engine = new Engine({ sampleRate: rate, model: new Uint8Array(bytes), manifest });
+    const model = which === 'default' ? {} : { model: new Uint8Array(bytes), manifest };
+    const engine = new Engine({ sampleRate: rate, ...model });
     engine.setEmotion({ emotion: 'joy', level: 3 });
     latencyMs = engine.latency * 1000;
     const s = performance.now();
