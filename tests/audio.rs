@@ -197,7 +197,7 @@ fn the_default_model_opens_the_mouth_in_speech_and_rests_in_silence() {
             speech.len()
         );
         assert!(silent < 0.05, "{rate}: mouth in silence {silent}");
-        assert!(peak > 0.3, "{rate}: the mouth never opens wide ({peak})");
+        assert!(peak > 0.4, "{rate}: the mouth never opens wide ({peak})");
         assert!(
             open > speech.len() / 4,
             "{rate}: open in only {open} of {} speech frames",

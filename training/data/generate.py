@@ -4,12 +4,13 @@ into the runtime's own features and 30 fps lip-sync targets.
 Each clip is a few phrases (English or Korean; real sentences or shuffled words and syllables
 for phonetic coverage) from libespeak-ng (many voice variants, rates, pitches) or Festival
 (an HTS and a diphone voice), with silences and breaths between them, then speed-perturbed
-(which also shifts the formants, like a different vocal tract), reverberated, band-limited,
+(which also shifts the formants, like a different vocal tract), equalised, reverberated, band-limited,
 gained, noised, DC-shifted and clipped, as microphones do. Features come from
 `animasync-face features` so training reads exactly what the runtime computes.
 
 Writes OUT/NNNNN.wav, OUT/NNNNN.features.npy (frames x mels at 100 Hz),
-OUT/NNNNN.targets.npy (30 fps frames x channels) and OUT/index.json.
+OUT/NNNNN.targets.npy (30 fps frames x channels), OUT/NNNNN.visemes.npy (the viseme at each
+frame, an auxiliary training target) and OUT/index.json.
 """
 
 import argparse
@@ -150,9 +151,22 @@ def colored_noise(rng, n):
     return white
 
 
+def peaking_eq(x, centre, gain_db, q):
+    """RBJ's peaking biquad: a microphone's or a room's coloured response around `centre`."""
+    a_gain = 10 ** (gain_db / 40)
+    w0 = 2 * np.pi * centre / RATE
+    alpha = np.sin(w0) / (2 * q)
+    b = [1 + alpha * a_gain, -2 * np.cos(w0), 1 - alpha * a_gain]
+    a = [1 + alpha / a_gain, -2 * np.cos(w0), 1 - alpha / a_gain]
+    return signal.lfilter(b, a, x).astype(np.float32)
+
+
 def augment(rng, x):
     """A microphone's damage; returns (audio, description)."""
     done = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        x = peaking_eq(x, rng.uniform(150, 4000), rng.uniform(-9, 9), rng.uniform(0.7, 2.0))
+        done.append("eq")
     if rng.random() < 0.5:
         x = reverb(rng, x)
         done.append("reverb")
@@ -235,6 +249,7 @@ def make_clip(job):
     n_frames = int(np.ceil(len(noisy) * targets.FPS / RATE))
     y = targets.render_targets(table, segments, n_frames)
     np.save(base + ".targets.npy", y)
+    np.save(base + ".visemes.npy", targets.viseme_labels(table, segments, n_frames))
     speech = sum(e - s for s, e, p in phones if p not in ("", "BR"))
     return {
         "clip": f"{index:05d}", "lang": lang, "sources": sources, "speed": factor, "augment": done,
