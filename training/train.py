@@ -54,13 +54,12 @@ def load(data_dir, cfg):
         base = os.path.join(data_dir, entry["clip"])
         feats = np.load(base + ".features.npy").astype(np.float32)
         y = np.load(base + ".targets.npy").astype(np.float32)
-        v = np.load(base + ".visemes.npy").astype(np.int32)
         x = windows(feats, len(y), spec, win["frames"], win["lookahead"])
-        clips.append((x, y, v))
+        clips.append((x, y))
     return clips, index["channels"]
 
 
-def init_params(key, n_in, cfg, n_out, n_visemes):
+def init_params(key, n_in, cfg, n_out):
     m = cfg["model"]
     e, g, h = m["encoder"], m["gru"], m["head"]
     keys = jax.random.split(key, 6)
@@ -79,8 +78,6 @@ def init_params(key, n_in, cfg, n_out, n_visemes):
         "gru_r": jnp.concatenate([orth(keys[2], g), orth(keys[3], g), orth(keys[4], g)], axis=1),
         "head_w": dense(keys[5], g, h), "head_b": jnp.zeros(h),
         "out_w": jnp.zeros((h, n_out)), "out_b": jnp.full(n_out, -3.0),
-        # Training only (not exported): which viseme is sounding, from the GRU state.
-        "aux_w": jnp.zeros((g, n_visemes)), "aux_b": jnp.zeros(n_visemes),
     }
 
 
@@ -103,7 +100,7 @@ def level_split(z):
 
 
 def forward(p, norm, x, h0):
-    """x: (batch, time, w, mels) -> (batch, time, channels), final state, every state."""
+    """x: (batch, time, w, mels) -> (batch, time, channels), final state."""
     b, t = x.shape[:2]
     flat = level_split((x - norm["mean"]) * norm["inv_std"])
     enc = jax.nn.relu(flat @ p["enc_w"] + p["enc_b"])
@@ -116,7 +113,7 @@ def forward(p, norm, x, h0):
     h_last, hs = jax.lax.scan(step, h0, jnp.swapaxes(proj, 0, 1))
     hs = jnp.swapaxes(hs, 0, 1)
     head = jax.nn.relu(hs @ p["head_w"] + p["head_b"])
-    return jax.nn.sigmoid(head @ p["out_w"] + p["out_b"]), h_last, hs
+    return jax.nn.sigmoid(head @ p["out_w"] + p["out_b"]), h_last
 
 
 def aperture(y, ch):
@@ -129,12 +126,12 @@ def aperture(y, ch):
 
 def make_batches(clips, rng, batch, seq, burn_in):
     """Random crops; a crop that starts mid-clip gets `burn_in` unscored frames to settle the GRU."""
-    xs, ys, vs, ms = [], [], [], []
+    xs, ys, ms = [], [], []
     w_shape = clips[0][0].shape[1:]
     for _ in range(batch):
-        x, y, v = clips[rng.integers(len(clips))]
+        x, y = clips[rng.integers(len(clips))]
         start = 0 if rng.random() < 0.3 or len(y) <= seq else int(rng.integers(0, len(y) - seq + 1))
-        xe, ye, ve = x[start : start + seq], y[start : start + seq], v[start : start + seq]
+        xe, ye = x[start : start + seq], y[start : start + seq]
         mask = np.ones(len(ye), np.float32)
         if start > 0:
             mask[:burn_in] = 0.0
@@ -142,13 +139,11 @@ def make_batches(clips, rng, batch, seq, burn_in):
         if pad:
             xe = np.concatenate([xe, np.full((pad,) + w_shape, FLOOR_LOG, np.float32)])
             ye = np.concatenate([ye, np.zeros((pad, y.shape[1]), np.float32)])
-            ve = np.concatenate([ve, np.zeros(pad, np.int32)])
             mask = np.concatenate([mask, np.zeros(pad, np.float32)])
         xs.append(xe)
         ys.append(ye)
-        vs.append(ve)
         ms.append(mask)
-    return np.stack(xs), np.stack(ys), np.stack(vs), np.stack(ms)
+    return np.stack(xs), np.stack(ys), np.stack(ms)
 
 
 def progress(step, total, loss, started):
@@ -236,9 +231,10 @@ def reference_check(path, p, norm, clips):
     """The exported graph must compute what JAX computed (onnx's reference evaluator)."""
     from onnx.reference import ReferenceEvaluator
 
-    x = clips[0][0][:20]
+    x, _ = clips[0]
+    x = x[:20]
     g = p["gru_r"].shape[0]
-    want, _, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)))
     sess = ReferenceEvaluator(path)
     h = np.zeros((1, g), np.float32)
     got = []
@@ -268,7 +264,7 @@ def main():
     n_val = max(1, int(len(clips) * tc["validation_share"]))
     val = [clips[i] for i in order[:n_val]]
     train = [clips[i] for i in order[n_val:]] or val
-    all_x = np.concatenate([c[0][:, -1] for c in train])
+    all_x = np.concatenate([x[:, -1] for x, _ in train])
     norm = {"mean": all_x.mean(0).astype(np.float32), "inv_std": (1.0 / (all_x.std(0) + 1e-3)).astype(np.float32)}
     ch = {c: i for i, c in enumerate(channels)}
     cw = np.ones(len(channels), np.float32)
@@ -278,52 +274,39 @@ def main():
 
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
-    n_visemes = len(target_lib.VisemeTable().names)
-    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + 1, cfg, len(channels), n_visemes)
+    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + 1, cfg, len(channels))
     schedule = optax.warmup_cosine_decay_schedule(0.0, tc["learning_rate"], min(200, steps // 10 + 1), steps)
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=tc["weight_decay"]))
     state = opt.init(params)
     jnorm = {k: jnp.asarray(v) for k, v in norm.items()}
 
-    def loss_fn(p, x, y, v, m):
-        pred, _, hs = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)))
-        ap_p, ap_y = aperture(pred, ch), aperture(y, ch)
-        per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (ap_p - ap_y) ** 2
-        # Auxiliary: name the viseme sounding now (phonetic distinctions the regression alone
-        # learns slowly).
-        logits = hs @ p["aux_w"] + p["aux_b"]
-        per = per + tc["viseme_weight"] * optax.softmax_cross_entropy_with_integer_labels(logits, v)
-        loss = (per * m).sum() / (m.sum() + 1e-9)
-        # The aperture's shape inside speech, whatever its scale: 1 - Pearson r per sequence.
-        s = m * (ap_y > 0.03)
-        n = s.sum(-1) + 1e-6
-        dp = ap_p - (ap_p * s).sum(-1, keepdims=True) / n[:, None]
-        dy = ap_y - (ap_y * s).sum(-1, keepdims=True) / n[:, None]
-        r = (dp * dy * s).sum(-1) / jnp.sqrt((dp**2 * s).sum(-1) * (dy**2 * s).sum(-1) + 1e-6)
-        return loss + tc["correlation_weight"] * (1.0 - r).mean()
+    def loss_fn(p, x, y, m):
+        pred, _ = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)))
+        per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (aperture(pred, ch) - aperture(y, ch)) ** 2
+        return (per * m).sum() / (m.sum() + 1e-9)
 
     @jax.jit
-    def update(p, s, x, y, v, m):
-        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, v, m)
+    def update(p, s, x, y, m):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, m)
         upd, s = opt.update(grads, s, p)
         return optax.apply_updates(p, upd), s, loss
 
     started = time.time()
     for step in range(1, steps + 1):
-        x, y, v, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"])
-        params, state, loss = update(params, state, x, y, v, m)
+        x, y, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"])
+        params, state, loss = update(params, state, x, y, m)
         if step % 10 == 0 or step == steps:
             progress(step, steps, float(loss), started)
     sys.stderr.write("\n")
 
     # Validation on held-out synthetic clips, whole clips from a zero state as the runtime runs.
     preds, truth, in_speech = [], [], []
-    for x, y, _ in val:
-        pred, _, _ = forward(params, jnorm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+    for x, y in val:
+        pred, _ = forward(params, jnorm, jnp.asarray(x[None]), jnp.zeros((1, g)))
         preds.append(np.asarray(pred[0]))
         truth.append(y)
         a, b = np.asarray(aperture(preds[-1], ch)), np.asarray(aperture(y, ch))
-        speech = b > 0.03
+        speech = b > 0.03  # frames where the target mouth is open: speech
         if speech.sum() > 10 and a[speech].std() > 0:
             in_speech.append(np.corrcoef(a[speech], b[speech])[0, 1])
     p_all, y_all = np.concatenate(preds), np.concatenate(truth)
@@ -342,7 +325,7 @@ def main():
     onnx_path = os.path.join(args.out, "lipsync.onnx")
     export_onnx(onnx_path, params, norm, cfg, len(channels))
     report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val)
-    n_params = sum(int(np.prod(v.shape)) for k, v in params.items() if not k.startswith("aux_"))
+    n_params = sum(int(np.prod(v.shape)) for v in params.values())
     manifest = {
         "schema": "animasync-face/model-manifest",
         "version": 1,

@@ -4,13 +4,12 @@ into the runtime's own features and 30 fps lip-sync targets.
 Each clip is a few phrases (English or Korean; real sentences or shuffled words and syllables
 for phonetic coverage) from libespeak-ng (many voice variants, rates, pitches) or Festival
 (an HTS and a diphone voice), with silences and breaths between them, then speed-perturbed
-(which also shifts the formants, like a different vocal tract), equalised, reverberated, band-limited,
+(which also shifts the formants, like a different vocal tract), reverberated, band-limited,
 gained, noised, DC-shifted and clipped, as microphones do. Features come from
 `animasync-face features` so training reads exactly what the runtime computes.
 
 Writes OUT/NNNNN.wav, OUT/NNNNN.features.npy (frames x mels at 100 Hz),
-OUT/NNNNN.targets.npy (30 fps frames x channels), OUT/NNNNN.visemes.npy (the viseme at each
-frame, an auxiliary training target) and OUT/index.json.
+OUT/NNNNN.targets.npy (30 fps frames x channels) and OUT/index.json.
 """
 
 import argparse
@@ -90,43 +89,9 @@ class Synth:
         voice = base + ("+" + variant if variant else "")
         rate = rng.randint(130, 250)
         audio, events = self.espeak.synth(text, voice, rate=rate, pitch=rng.randint(15, 85), pitch_range=rng.randint(20, 95))
-        sr = self.espeak.sample_rate
-        dur = len(audio) / sr
-        starts = include_stop_closures([t for t, _ in events], [p for _, p in events], audio, sr)
-        phones = [(starts[i], starts[i + 1] if i + 1 < len(starts) else dur, p) for i, (_, p) in enumerate(events)]
-        return to_rate(audio, sr, RATE), phones, f"espeak:{voice}:r{rate}"
-
-
-STOPS = set("pbtdkgɡqʔcɟ")
-
-
-def include_stop_closures(starts, names, audio, rate):
-    """espeak-ng reports a stop (and an affricate) at its release; the lips or tongue closed
-    before that, in the quiet gap the previous phoneme's event covers. Move each such start back
-    to the start of that gap (frames 12 dB or more below the previous phoneme's median level),
-    or by a typical closure (40 ms, at most 40% of the previous phoneme) when no gap shows."""
-    hop = max(1, int(rate * 0.005))
-    n = len(audio) // hop
-    if n == 0:
-        return starts
-    level = 10 * np.log10(np.mean(audio[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
-    out = list(starts)
-    for i in range(1, len(starts)):
-        core = names[i].lstrip("ˈˌ")
-        if not core or core[0] not in STOPS or not names[i - 1]:
-            continue
-        prev_start, release = out[i - 1], starts[i]
-        a, b = int(prev_start * rate / hop), int(release * rate / hop)
-        if b - a < 4:
-            continue
-        threshold = np.median(level[a:b]) - 12
-        k = b
-        while k - 1 > a and level[k - 1] < threshold:
-            k -= 1
-        gap = (b - k) * hop / rate
-        shift = gap if gap >= 0.015 else min(0.04, 0.4 * (release - prev_start))
-        out[i] = max(prev_start + 0.3 * (release - prev_start), release - shift)
-    return out
+        dur = len(audio) / self.espeak.sample_rate
+        phones = [(t, events[i + 1][0] if i + 1 < len(events) else dur, p) for i, (t, p) in enumerate(events)]
+        return to_rate(audio, self.espeak.sample_rate, RATE), phones, f"espeak:{voice}:r{rate}"
 
 
 def assemble(rng, pieces):
@@ -185,22 +150,9 @@ def colored_noise(rng, n):
     return white
 
 
-def peaking_eq(x, centre, gain_db, q):
-    """RBJ's peaking biquad: a microphone's or a room's coloured response around `centre`."""
-    a_gain = 10 ** (gain_db / 40)
-    w0 = 2 * np.pi * centre / RATE
-    alpha = np.sin(w0) / (2 * q)
-    b = [1 + alpha * a_gain, -2 * np.cos(w0), 1 - alpha * a_gain]
-    a = [1 + alpha / a_gain, -2 * np.cos(w0), 1 - alpha / a_gain]
-    return signal.lfilter(b, a, x).astype(np.float32)
-
-
 def augment(rng, x):
     """A microphone's damage; returns (audio, description)."""
     done = []
-    for _ in range(rng.choice([0, 0, 0, 1])):
-        x = peaking_eq(x, rng.uniform(150, 4000), rng.uniform(-9, 9), rng.uniform(0.7, 2.0))
-        done.append("eq")
     if rng.random() < 0.5:
         x = reverb(rng, x)
         done.append("reverb")
@@ -283,7 +235,6 @@ def make_clip(job):
     n_frames = int(np.ceil(len(noisy) * targets.FPS / RATE))
     y = targets.render_targets(table, segments, n_frames)
     np.save(base + ".targets.npy", y)
-    np.save(base + ".visemes.npy", targets.viseme_labels(table, segments, n_frames))
     speech = sum(e - s for s, e, p in phones if p not in ("", "BR"))
     return {
         "clip": f"{index:05d}", "lang": lang, "sources": sources, "speed": factor, "augment": done,

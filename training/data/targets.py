@@ -130,16 +130,6 @@ def render_targets(table, segments, n_frames, t=None):
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def viseme_labels(table, segments, n_frames):
-    """The viseme sounding at each 30 fps frame centre (silence between segments): the auxiliary
-    classification target that teaches the model phonetic distinctions."""
-    t = frame_times(n_frames)
-    labels = np.full(n_frames, table.viseme("sil"), np.int16)
-    for start, end, v in segments:
-        labels[(t >= start) & (t < end)] = v
-    return labels
-
-
 def aperture(weights, channels):
     """The evaluation's lip aperture, on the model's own channels."""
     i = {c: k for k, c in enumerate(channels)}
