@@ -33,6 +33,10 @@ step rust-native cargo test
 # The training pipeline end to end on a few clips and steps (the exported model then runs
 # through the CLI), so `make model` cannot rot; the debug CLI is already built by rust-native.
 step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
+# The real-speech evaluation of the committed default model (cached references and peer
+# outputs; every system through the CLI), so the evaluation cannot rot either.
+step eval-default-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
+  --systems ours,fallback,energy,headaudio --out target/eval-default
 step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step pkg make --no-print-directory pkg

@@ -45,7 +45,7 @@ PEER_DELAY_MS = 100         # HeadAudio README's example delays the speech audio
 SYSTEM_NOTES = {
     "reference": "the reference openness itself (sanity row: r = 1 by construction)",
     "ours": "animasync-face lipsync --model MODEL --manifest MANIFEST",
-    "fallback": "animasync-face lipsync (no model: signal-processing fallback)",
+    "fallback": "animasync-face lipsync --fallback (no model: signal-processing fallback)",
     "energy": "RMS per 30 fps frame in dB, mapped linearly from the clip's noise floor (5th pct) to its peak",
     "headaudio": "HeadAudio 0.1.0 as published, audio delayed 100 ms as in its README example",
     "headaudio_nodelay": "HeadAudio 0.1.0 as published, no audio delay",
@@ -92,6 +92,8 @@ def run_cli(cli: Path, wav: Path, out: Path, model: Path | None, manifest: Path 
     cmd = [str(cli), "lipsync", str(wav), "--out", str(out)]
     if model is not None:
         cmd += ["--model", str(model), "--manifest", str(manifest)]
+    else:
+        cmd += ["--fallback"]  # without it the CLI runs its built-in default model
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise EvalError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip() or p.stdout.strip()}")
@@ -399,7 +401,7 @@ def main(argv=None) -> int:
                     help=f"comma-separated from {','.join(k for k in SYSTEM_NOTES if k != 'reference')} "
                          f"(default: %(default)s; headaudio also adds its no-delay and aa-fixed variants)")
     ap.add_argument("--clips", default=None, help="comma-separated clip ids (default: all of clips.json)")
-    ap.add_argument("--out", default="training/eval/results", help="output directory (default: %(default)s)")
+    ap.add_argument("--out", default="models/default/eval", help="output directory (default: %(default)s)")
     ap.add_argument("--plot", action="append", default=[], metavar="CLIP", help="write DIR/plot_CLIP.png (repeatable)")
     ap.add_argument("--realign", action="store_true", help="redo the pocketsphinx phone timings (reference/)")
     ap.add_argument("--rerun-peer", action="store_true", help="rerun HeadAudio in headless Chromium (peer/)")
