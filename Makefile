@@ -52,8 +52,9 @@ setup-browser:
 
 setup-node: node_modules/.package-lock.json
 
-# The speech synthesisers the training data comes from, and the CPU training stack.
-TRAINING_PACKAGES := espeak-ng festival festvox-us-slt-hts festvox-kallpc16k
+# The speech synthesisers the training data comes from, the real recordings the evaluation
+# scores (codec2-examples, alsa-utils), and the CPU training stack.
+TRAINING_PACKAGES := espeak-ng festival festvox-us-slt-hts festvox-kallpc16k codec2-examples alsa-utils
 
 setup-training:
 	@if ! dpkg -s $(TRAINING_PACKAGES) >/dev/null 2>&1; then \
