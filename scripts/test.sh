@@ -41,7 +41,7 @@ step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --tes
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
-step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs
+step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs
 step js-types npx tsc -p tests/js/tsconfig.json
 step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/microphone.test.mjs
 

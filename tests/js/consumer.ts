@@ -4,6 +4,8 @@ import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, 
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { AnimasyncCompat } from 'animasync-face/compat';
 import type { ProcessResult } from 'animasync-face/compat';
+import { VrmFaceDriver, presetWeights, perfectSyncCoverage, PERFECT_SYNC_MIN_COVERAGE } from 'animasync-face/vrm';
+import type { VrmLike, VrmDriveMode, VrmPresetName, VrmFaceDriverOptions } from 'animasync-face/vrm';
 import type { Microphone, FramesEvent } from 'animasync-face/microphone';
 import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult } from 'animasync-face';
 
@@ -53,4 +55,25 @@ export async function migrate(pcm: Float32Array): Promise<number> {
   const chunk: ProcessResult | null = lipsync.processAudioChunk(pcm, true);
   lipsync.dispose();
   return lipsync.getFrame(result, 0)[24] + (chunk ? chunk.frame_count : 0);
+}
+
+// A three-vrm VRM is a VrmLike (its own types do not resolve under NodeNext, so the shape is
+// stated here); frames from the microphone go straight in.
+export function avatar(vrm: VrmLike & { update(delta: number): void }, mic: Microphone, event: FramesEvent): VrmDriveMode {
+  const options: VrmFaceDriverOptions = { mode: 'auto', capacity: 60 };
+  const driver = new VrmFaceDriver(vrm, options);
+  driver.push(event.frames, event.count, event.time);
+  const applied: Float32Array = driver.update(mic.context.currentTime - mic.latency);
+  vrm.update(1 / 60);
+  driver.apply(applied);
+  const preset: VrmPresetName = 'aa';
+  const aa: number = presetWeights(applied)[preset];
+  const enough: boolean = perfectSyncCoverage(vrm) >= PERFECT_SYNC_MIN_COVERAGE && driver.coverage > 0 && aa >= 0;
+  // @ts-expect-error: modes are checked
+  new VrmFaceDriver(vrm, { mode: 'arkit' });
+  // @ts-expect-error: a glTF scene is not a VRM
+  new VrmFaceDriver({ children: [] });
+  driver.reset();
+  driver.dispose();
+  return enough ? driver.mode : 'presets';
 }
