@@ -566,7 +566,7 @@ def build_mouth_inside(head):
     cc = np.array([0.0, MOUTH_Y - 0.008, z_lip - 0.042])
     rings = np.linspace(0, np.pi, 16)
     cpos, cfaces, _ = sphere_front(1.0, rings, 28)
-    cpos = cpos * np.array([0.029, 0.021, 0.036]) + cc
+    cpos = cpos * np.array([0.035, 0.021, 0.036]) + cc
     cfaces = np.array([(a, c, b) for a, b, c in cfaces])
     shade = smoothstep(cc[2] + 0.03, cc[2] - 0.03, cpos[:, 2])
     ccol = srgb_to_linear([0.35, 0.10, 0.12]) * (1 - 0.6 * shade[:, None])
@@ -684,9 +684,10 @@ class GlbWriter:
         self.accessors.append(acc)
         return len(self.accessors) - 1
 
-    def sparse_vec3(self, count, delta):
-        """A VEC3 accessor that is zero except where `delta` is not (sparse storage)."""
-        nz = np.where(np.abs(delta).max(1) > 2e-5)[0]  # under 0.02 mm: nothing anyone sees
+    def sparse_vec3(self, count, delta, floor):
+        """A VEC3 accessor that is zero except where `delta` reaches `floor` (sparse storage)."""
+        nz = np.where(np.abs(delta).max(1) >= floor)[0]
+        delta = np.where((np.abs(delta).max(1) >= floor)[:, None], delta, 0.0)
         acc = {"componentType": 5126, "count": int(count), "type": "VEC3"}
         d32 = delta.astype(np.float32)
         acc["min"] = [float(v) for v in d32.min(0)] if len(d32) else [0, 0, 0]
@@ -694,11 +695,16 @@ class GlbWriter:
         if len(nz):
             acc["sparse"] = {
                 "count": int(len(nz)),
-                "indices": {"bufferView": self._view(nz.astype(np.uint32).tobytes()), "componentType": 5125},
+                "indices": self._indices(nz, count),
                 "values": {"bufferView": self._view(d32[nz].tobytes())},
             }
         self.accessors.append(acc)
         return len(self.accessors) - 1
+
+    def _indices(self, nz, count):
+        if count < 65536:
+            return {"bufferView": self._view(nz.astype(np.uint16).tobytes()), "componentType": 5123}
+        return {"bufferView": self._view(nz.astype(np.uint32).tobytes()), "componentType": 5125}
 
     def image(self, png):
         return self._view(png)
@@ -776,15 +782,16 @@ def build(out_path):
                 attrs["COLOR_0"] = w.accessor(m.colors.astype(np.float32), "VEC4")
             idx = m.faces.astype(np.uint32 if len(m.positions) > 65535 else np.uint16).reshape(-1)
             prim = {"attributes": attrs, "indices": w.accessor(idx, "SCALAR", target=34963), "material": mat_index[m.material]}
-            names = [k for k in ARKIT if k in m.targets and np.abs(m.targets[k]).max() > 2e-5]
+            names = [k for k in ARKIT if k in m.targets and np.abs(m.targets[k]).max() >= 1e-4]
             if names:
                 prim["targets"] = []
                 for k in names:
                     delta = m.targets[k]
-                    t = {"POSITION": w.sparse_vec3(len(rel), delta)}
+                    # Moves under 0.1 mm and normal turns under ~1.5 degrees are left out: unseen.
+                    t = {"POSITION": w.sparse_vec3(len(rel), delta, 1e-4)}
                     moved = m.normals(m.positions + delta) - m.normals()
-                    if np.abs(moved).max() > 1e-4:
-                        t["NORMAL"] = w.sparse_vec3(len(rel), np.where(np.abs(moved) > 2e-3, moved, 0.0))
+                    if np.abs(moved).max() > 0.025:
+                        t["NORMAL"] = w.sparse_vec3(len(rel), moved, 0.025)
                     prim["targets"].append(t)
             mesh = {"name": m.name, "primitives": [prim]}
             if names:
