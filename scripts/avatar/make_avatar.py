@@ -2,7 +2,7 @@
 """Generates the demo's default avatar: a stylised VRM 1.0 head and upper body with all 52 ARKit
 morph targets (as perfect-sync custom expressions) and the VRM expression presets.
 
-    python3 scripts/avatar/make_avatar.py [--out www/avatar/default.vrm]
+    python3 scripts/avatar/make_avatar.py [--out www/avatar/default.vrm] [--check]
 
 Everything is built from formulas here: no modelling tool, no downloaded asset. The head is one
 parametric surface (azimuth x polar angle around the head centre) with a nose, brow ridge, eye
@@ -723,7 +723,7 @@ MATERIALS = {
 }
 
 
-def build(out_path):
+def build():
     head = build_head()
     head.targets = head_targets(head)
     eye_l, c_l = build_eye(1)
@@ -758,8 +758,6 @@ def build(out_path):
     for name, (parent, _) in bones.items():
         (nodes[node_of[parent]]["children"] if parent else nodes[0]["children"]).append(node_of[name])
 
-    png = paint_skin()
-    images = [{"bufferView": w.image(png), "mimeType": "image/png", "name": "skin"}]
     materials, mat_index = [], {}
     for name, spec in MATERIALS.items():
         pbr = {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": spec["roughness"]}
@@ -803,6 +801,10 @@ def build(out_path):
             nodes[node_of[bone]]["children"].append(node)
             for i, k in enumerate(names):
                 binds[k].append({"node": node, "index": i, "weight": 1.0})
+
+    # The texture goes last in the buffer, so a PNG encoder that packs differently (another zlib)
+    # moves no other bytes: `--check` compares everything else exactly and the pixels decoded.
+    images = [{"bufferView": w.image(paint_skin()), "mimeType": "image/png", "name": "skin"}]
 
     missing = [k for k in ARKIT if not binds[k]]
     if missing:
@@ -874,18 +876,59 @@ def build(out_path):
     binary = bytes(w.bin) + b"\0" * (-len(w.bin) % 4)
     total = 12 + 8 + len(js) + 8 + len(binary)
     data = struct.pack("<III", 0x46546C67, 2, total) + struct.pack("<II", len(js), 0x4E4F534A) + js + struct.pack("<II", len(binary), 0x004E4942) + binary
-    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    with open(out_path, "wb") as f:
-        f.write(data)
     n_verts = sum(len(m.positions) for g in meshes_by_node.values() for m in g)
-    print(f"wrote {out_path}: {len(data) / 1e6:.2f} MB, {len(meshes)} meshes, {n_verts} vertices, 52 ARKit shapes, {len(presets)} presets")
+    summary = f"{len(data) / 1e6:.2f} MB, {len(meshes)} meshes, {n_verts} vertices, 52 ARKit shapes, {len(presets)} presets"
+    return data, summary
+
+
+def split_glb(data):
+    """(json dict, binary chunk) of a GLB."""
+    magic, version, _ = struct.unpack_from("<III", data, 0)
+    if magic != 0x46546C67 or version != 2:
+        raise ValueError("not a glTF 2.0 binary")
+    n = struct.unpack_from("<I", data, 12)[0]
+    return json.loads(data[20 : 20 + n]), data[20 + n + 8 :]
+
+
+def same_avatar(a, b):
+    """Whether two builds are the same avatar: identical glTF JSON and buffer, except the texture's
+    PNG bytes, whose decoded pixels must be identical."""
+    ja, ba = split_glb(a)
+    jb, bb = split_glb(b)
+    view_a, view_b = ja["bufferViews"][ja["images"][0]["bufferView"]], jb["bufferViews"][jb["images"][0]["bufferView"]]
+    if ba[: view_a["byteOffset"]] != bb[: view_b["byteOffset"]]:
+        return "geometry buffers differ"
+    pixels = [np.asarray(Image.open(io.BytesIO(bytes(buf[v["byteOffset"] : v["byteOffset"] + v["byteLength"]]))))
+              for buf, v in ((ba, view_a), (bb, view_b))]
+    if pixels[0].shape != pixels[1].shape or not np.array_equal(*pixels):
+        return "skin textures differ"
+    for j in (ja, jb):
+        j["bufferViews"][j["images"][0]["bufferView"]].pop("byteLength")
+        j["buffers"][0].pop("byteLength")
+    return None if ja == jb else "glTF JSON differs"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("--out", default=os.path.join(root, "www", "avatar", "default.vrm"))
-    build(ap.parse_args().out)
+    ap.add_argument("--check", action="store_true", help="rebuild in memory and fail unless --out is the same avatar")
+    args = ap.parse_args()
+    data, summary = build()
+    if args.check:
+        with open(args.out, "rb") as f:
+            try:
+                problem = same_avatar(f.read(), data)
+            except (ValueError, struct.error, OSError) as error:  # not a GLB, broken JSON or PNG
+                problem = f"unreadable: {error}"
+        if problem:
+            raise SystemExit(f"{args.out} is not what this script builds ({problem}): run python3 scripts/avatar/make_avatar.py")
+        print(f"{args.out} is reproducible: {summary}")
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "wb") as f:
+        f.write(data)
+    print(f"wrote {args.out}: {summary}")
 
 
 if __name__ == "__main__":
