@@ -47,7 +47,7 @@ for (const pose of list) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text()); });
-  await page.goto(`${base}/scripts/avatar/preview.html?w=${encodeURIComponent(weights)}&view=${view}&hide=${hide}`);
+  await page.goto(`${base}/scripts/avatar/preview.html?size=${process.env.SIZE ?? 360}&w=${encodeURIComponent(weights)}&view=${view}&hide=${hide}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 }).catch(() => {});
   if (errors.length) console.error(`${label}: ${errors.join(' | ')}`);
   shots.push({ label, png: await page.locator('canvas').screenshot() });
