@@ -17,6 +17,8 @@ export interface FramesEvent {
   time: number;
   /** Worker compute time for this batch, ms. */
   computeMs: number;
+  /** RMS level of the audio pushed since the previous batch, dBFS (about -120 for digital silence). */
+  level: number;
 }
 
 export interface MicrophoneOptions {
@@ -35,8 +37,18 @@ export interface Microphone {
   /** Audio a frame waits for beyond its own span (look-ahead, window, resampling, capture chunk), seconds. */
   latency: number;
   lipsync: string;
+  /** Starts a new turn with this emotion at the current input position. */
   setEmotion(request: EmotionRequest): void;
+  /** Forgets the stream (the emotion is kept). */
   reset(): void;
+  /**
+   * Replaces the engine with one built from these options over the start options (e.g.
+   * `{smoothing: 'middle'}`), keeping the current emotion and the capture; the stream starts
+   * anew at the next audio chunk. Resolves when the new engine runs (`latency` and `lipsync`
+   * are updated); rejects with a MicrophoneError (code `engine`) if the options are rejected,
+   * in which case the previous engine keeps running.
+   */
+  restart(engine?: Omit<EngineOptions, 'sampleRate'>): Promise<void>;
   stop(): void;
 }
 

@@ -32,8 +32,10 @@ function mediaError(error) {
  * keeps the audio context suspended. Options: `engine` (as for `new Engine`, minus `sampleRate`,
  * which is the audio context's; `engine.model` is transferred to the worker), `emotion` (the
  * first turn), `chunk` (samples per worklet post, default 256), `onFrames({frames, first,
- * count, time, computeMs})` where frame `first + k` starts at audio-context time
- * `time + k / 30`, and `onError(error)` for errors after start-up.
+ * count, time, computeMs, level})` where frame `first + k` starts at audio-context time
+ * `time + k / 30` and `level` is the RMS level (dBFS) of the audio behind the batch, and
+ * `onError(error)` for errors after start-up. `restart(engineOptions)` swaps the engine for one
+ * with these options over the start options (the emotion is kept).
  */
 export async function startMicrophone(options = {}) {
   const { engine = {}, emotion, chunk = 256, onFrames = () => {}, onError = (e) => console.error(e) } = options;
@@ -78,28 +80,46 @@ export async function startMicrophone(options = {}) {
     mute.gain.value = 0;
     source.connect(node).connect(mute).connect(context.destination);
 
+    // Restarts in flight, oldest first: each settles on the worker's next 'ready' or 'error'.
+    const restarts = [];
     worker.onmessage = ({ data }) => {
       if (data.type === 'frames') {
-        onFrames({ frames: data.frames, first: data.first, count: data.count, time: data.audioFrame / context.sampleRate, computeMs: data.computeMs });
+        onFrames({ frames: data.frames, first: data.first, count: data.count, time: data.audioFrame / context.sampleRate, computeMs: data.computeMs, level: data.level });
+      } else if (data.type === 'ready') {
+        microphone.latency = data.latency + chunk / context.sampleRate;
+        microphone.lipsync = data.lipsync;
+        restarts.shift()?.resolve();
       } else if (data.type === 'error') {
-        onError(new MicrophoneError('engine', data.message));
+        const error = new MicrophoneError('engine', data.message);
+        if (data.during === 'restart' && restarts.length) restarts.shift().reject(error);
+        else onError(error);
       }
     };
-    return {
+    const microphone = {
       context,
       /** Audio a frame waits for beyond its own span (look-ahead, analysis window, resampling), s. */
       latency: info.latency + chunk / context.sampleRate,
       lipsync: info.lipsync,
       setEmotion(request) { worker.postMessage({ type: 'emotion', request }); },
       reset() { worker.postMessage({ type: 'reset' }); },
+      restart(engineOptions = {}) {
+        const { sampleRate: _ignored, ...rest } = engineOptions;
+        const transfer = rest.model ? [rest.model.buffer] : [];
+        return new Promise((resolve, reject) => {
+          restarts.push({ resolve, reject });
+          worker.postMessage({ type: 'restart', options: rest }, transfer);
+        });
+      },
       stop() {
         node.port.postMessage({ type: 'stop' });
         source.disconnect();
         worker.postMessage({ type: 'stop' });
         worker.terminate();
         closeAll();
+        for (const pending of restarts.splice(0)) pending.reject(new MicrophoneError('engine', 'The microphone was stopped.'));
       },
     };
+    return microphone;
   } catch (error) {
     worker.terminate();
     closeAll();

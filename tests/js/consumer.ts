@@ -42,7 +42,9 @@ export async function typed(bytes: Uint8Array): Promise<number> {
 
 export async function live(): Promise<Microphone | string> {
   try {
-    return await startMicrophone({ emotion: { emotion: 'joy', level: 2 }, onFrames: (e: FramesEvent) => void e.frames[e.count * 52 - 1] });
+    const mic = await startMicrophone({ emotion: { emotion: 'joy', level: 2 }, onFrames: (e: FramesEvent) => void (e.frames[e.count * 52 - 1] + e.level) });
+    await mic.restart({ smoothing: 'middle' });
+    return mic;
   } catch (error) {
     return error instanceof MicrophoneError ? error.code : 'other';
   }
