@@ -18,7 +18,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: demo test pkg bench model setup setup-rust setup-browser setup-node setup-training clean
 
-demo: pkg
+# setup-node: the demo page loads three.js and @pixiv/three-vrm from node_modules.
+demo: pkg setup-node
 	python3 scripts/serve.py --port $(PORT)
 
 test: setup
@@ -61,8 +62,8 @@ setup-training:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAINING_PACKAGES); \
 	fi
-	@python3 -c "import jax, optax, scipy, onnx" 2>/dev/null || \
-	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt
+	@python3 -c "import jax, optax, scipy, onnx, PIL" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt -r scripts/avatar/requirements.txt
 
 model: setup-training
 	cargo build --release --bin animasync-face

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Serves the demo: www/ at / and the built npm package pkg/ at /pkg/, on 127.0.0.1 only
-(plus, for the benchmark page, onnxruntime-web's files at /vendor/ort/, bench/ at /bench-model/ and
-models/ at /models/).
+(plus three.js and @pixiv/three-vrm from node_modules at /vendor/three/ and /vendor/three-vrm/ for
+the avatar demo, and, for the benchmark page, onnxruntime-web's files at /vendor/ort/, bench/ at
+/bench-model/ and models/ at /models/).
 
     python3 scripts/serve.py [--port 8080]
 
-Pages import the package through an import map ("animasync-face" -> /pkg/index.js), exactly as
-a user's page would import the published files.
+Pages import the package through an import map ("animasync-face" -> /pkg/index.js,
+"three" -> /vendor/three/build/three.module.js, ...), exactly as a user's page would import the
+published files.
 """
 import argparse
 import functools
@@ -32,6 +34,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     ROUTES = {
         "/pkg": ROOT / "pkg",
         "/vendor/ort": ROOT / "node_modules" / "onnxruntime-web" / "dist",
+        "/vendor/three": ROOT / "node_modules" / "three",
+        "/vendor/three-vrm": ROOT / "node_modules" / "@pixiv" / "three-vrm",
         "/bench-model": ROOT / "bench",
         "/models": ROOT / "models",
     }
