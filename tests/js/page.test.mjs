@@ -1,5 +1,6 @@
-// The first demo page in headless Chromium: it loads the built package through the import map,
-// compiles the chosen emotion in WebAssembly and shows the 52 weights as labelled bars.
+// The expression compiler page (/compile/) in headless Chromium: it loads the built package
+// through the import map, compiles the chosen emotion in WebAssembly and shows the 52 weights as
+// labelled bars.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -22,7 +23,7 @@ after(async () => {
 const value = async (page, channel) => Number(await page.locator(`[data-channel="${channel}"] .value`).textContent());
 
 test('the page shows the 52 weights of the chosen emotion and level', async () => {
-  const { page, errors } = await openPage(browser.context, server.url);
+  const { page, errors } = await openPage(browser.context, `${server.url}compile/`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
   assert.equal(await page.locator('[data-channel]').count(), 52);
   assert.equal(await page.locator('#emotion option').count(), 16);
@@ -52,13 +53,13 @@ test('the page shows the 52 weights of the chosen emotion and level', async () =
 });
 
 test('a linked view opens as linked, and a bad link falls back to defaults', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}#emotion=contempt&level=5&mode=archetype`);
+  const { page, errors } = await openPage(browser.context, `${server.url}compile/#emotion=contempt&level=5&mode=archetype`);
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.inputValue('#emotion'), 'contempt');
   assert.equal(await page.inputValue('#mode'), 'archetype');
   assert.ok((await value(page, 'mouthDimpleRight')) > 0.2);
 
-  await page.goto(`${server.url}#emotion=nonsense&level=abc&mode=zzz`);
+  await page.goto(`${server.url}compile/#emotion=nonsense&level=abc&mode=zzz`);
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.inputValue('#mode'), 'expressive');

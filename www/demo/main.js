@@ -1,0 +1,472 @@
+// The demo: speak (or play a recording) and the avatar speaks and emotes with you.
+//
+// Frames come from the microphone (animasync-face/microphone: AudioWorklet -> Web Worker ->
+// wasm Engine) or from a file (sources.js: the engine on this thread, fed just ahead of the
+// playhead); each carries its audio-context time. Every animation frame shows the frame for
+// `display time = source clock - display delay`:
+//  - microphone: delay = mic.latency (the engine's look-ahead and resampling plus the capture
+//    chunk) + one frame span (a frame is complete, and sent, one span after it starts) + 15 ms
+//    for the worker's compute and the two message hops. So the frame for the shown moment has
+//    arrived (the driver holds it until the next one is there, then interpolates towards it);
+//  - file: delay = the context's base + output latency, so the face moves with the sound you
+//    hear rather than with the sound the context is rendering.
+// The VRM driver (animasync-face/vrm) interpolates the queued frames at that time and applies
+// them; between sources the face rests on the chosen emotion with blinks (IdleFace).
+import init, { channelNames, channelTable, emotionTaxonomy, PresetLibrary } from 'animasync-face';
+import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
+import { VrmFaceDriver } from 'animasync-face/vrm';
+
+import { FPS, SmoothClock, PauseTurns, IdleFace, ClipPlayer, decodeMono } from './sources.js';
+import { weightsPanel, emotionChips } from './panel.js';
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT_AVATAR = '/avatar/default.vrm';
+const PANEL_INTERVAL_MS = 1000 / 15; // the bars and the status line: at most 15 times a second
+const FADE_S = 0.25; // idle face <-> live frames crossfade
+const AUDIO_EXTENSIONS = /\.(wav|wave|mp3|ogg|oga|opus|flac|m4a|aac|webm)$/i;
+
+// What tests and curious visitors can read (see README "Demo").
+const demo = {
+  ready: false,
+  source: null, // 'microphone' | 'file' | null
+  frames: 0, // frames received since the page loaded
+  fps: 0, // frames received in the last second
+  computeMs: null, // engine time per frame (moving average)
+  latencyMs: null, // estimated voice-to-face latency (microphone)
+  displayDelayMs: null,
+  arrivalLagMs: null, // how long after its span ended a frame arrives (median of the last 30 batches)
+  turns: 0, // turns started by the current source
+  autoTurns: 0,
+  model: null,
+  mode: null, // the driver's mode: 'perfect-sync' | 'presets'
+  avatar: null,
+  errors: [],
+  applied: new Float32Array(52),
+  get last() { return Array.from(this.applied); },
+  canvasStats: () => stage?.canvasStats() ?? null,
+  get stage() { return stage; }, // the three.js stage: renderer, scene, camera, vrm
+  get renderFps() { return renderInterval > 0 ? Math.min(60, 1000 / renderInterval) : 60; },
+  renderer: null,
+  hold: false, // true freezes the face and the panel (for screenshots)
+};
+window.demo = demo;
+
+/** Shows a message a visitor can act on; messages gather in the box until it is dismissed. */
+function showError(message) {
+  demo.errors.push(message);
+  const box = $('error-text');
+  if ($('error').hidden) box.replaceChildren();
+  if ([...box.children].some((p) => p.textContent === message)) return;
+  const line = document.createElement('p');
+  line.textContent = message;
+  box.append(line);
+  $('error').hidden = false;
+}
+function clearError() {
+  $('error').hidden = true;
+}
+$('error-close').addEventListener('click', clearError);
+const reason = (error) => String(error?.message ?? error).replace(/\.$/, '');
+
+// ---------------------------------------------------------------- state
+
+let names;
+let idleFace;
+let stage = null;
+let driver;
+let source = null; // { kind, clock, delay, firstTime, endTime?, mic?, name?, duration? }
+let player = null; // ClipPlayer, created with the file context
+let fileContext = null;
+const micTurns = new PauseTurns();
+const fileTurns = new PauseTurns();
+const arrivals = []; // [performance.now(), count] of the last second's batches
+const lags = []; // arrival lags of the last batches, ms
+// Until an avatar is worn, the driver works on a stand-in mesh with the 52 ARKit morph targets:
+// it still interpolates the frames for the panel.
+const standIn = (channels) => {
+  const mesh = { morphTargetDictionary: Object.fromEntries(channels.map((name, i) => [name, i])), morphTargetInfluences: new Float32Array(channels.length) };
+  return { scene: { traverse: (visit) => visit(mesh) }, expressionManager: null };
+};
+
+const emotion = () => ({
+  emotion: document.querySelector('input[name=emotion]:checked')?.value ?? 'neutral',
+  level: Number($('level').value),
+});
+const engineOptions = () => ({ smoothing: $('smoothing').value });
+const autoTurns = () => $('auto-turns').checked;
+
+// ---------------------------------------------------------------- frames in
+
+function onFrames(event, from) {
+  if (!from || source !== from) return; // a late batch of a stopped source
+  driver.push(event.frames, event.count, event.time);
+  from.firstTime ??= event.time;
+  demo.frames += event.count;
+  const now = performance.now();
+  arrivals.push([now, event.count]);
+  if (event.computeMs > 0) {
+    const perFrame = event.computeMs / event.count;
+    demo.computeMs = demo.computeMs === null ? perFrame : demo.computeMs * 0.9 + perFrame * 0.1;
+  }
+  if (from.kind === 'microphone') {
+    lags.push((from.clock.now() - (event.time + event.count / FPS)) * 1000);
+    if (lags.length > 30) lags.shift();
+    demo.arrivalLagMs = lags.toSorted((a, b) => a - b)[lags.length >> 1];
+    if (autoTurns() && Number.isFinite(event.level) && micTurns.feed(event.level, event.count / FPS)) newTurn(true);
+  }
+}
+
+function newTurn(automatic = false) {
+  const request = emotion();
+  idleFace.setEmotion(request);
+  if (source?.kind === 'microphone') source.mic.setEmotion(request);
+  player?.setEmotion(request); // on a file: starts the turn at the engine's input position
+  if (!source) return;
+  demo.turns++;
+  if (automatic) demo.autoTurns++;
+  const label = $('stat-turns');
+  label.classList.remove('flash');
+  void label.offsetWidth; // restart the highlight
+  label.classList.add('flash');
+}
+
+// File playback: the automatic turns are the player's (it knows the exact sample).
+function filePlayer() {
+  if (!player) {
+    player = new ClipPlayer({
+      context: fileContext,
+      engineOptions: engineOptions(),
+      emotion: emotion(),
+      turns: { feed: (level, seconds) => autoTurns() && fileTurns.feed(level, seconds) && (countAutoTurn(), true), reset: () => fileTurns.reset() },
+      onFrames: (event) => onFrames(event, source?.kind === 'file' ? source : null),
+      onEnded: () => { if (source?.kind === 'file') source.endTime = player.startAt + source.duration; },
+    });
+  }
+  return player;
+}
+function countAutoTurn() {
+  demo.turns++;
+  demo.autoTurns++;
+}
+
+// ---------------------------------------------------------------- sources
+
+async function startMic() {
+  stopSource();
+  clearError();
+  const button = $('mic');
+  button.disabled = true;
+  $('mic-label').textContent = 'Starting…';
+  const from = { kind: 'microphone', clock: null, delay: 0, firstTime: null };
+  try {
+    from.mic = await startMicrophone({
+      engine: engineOptions(),
+      emotion: emotion(),
+      onFrames: (event) => onFrames(event, from),
+      onError: (error) => showError(error.message),
+    });
+  } catch (error) {
+    showError(error instanceof MicrophoneError ? error.message : `The microphone could not start: ${reason(error)}.`);
+    $('mic-label').textContent = 'Start microphone';
+    button.disabled = false;
+    return;
+  }
+  from.clock = new SmoothClock(from.mic.context);
+  from.delay = from.mic.latency + 1 / FPS + 0.015;
+  micTurns.reset();
+  driver.reset();
+  arrivals.length = 0;
+  lags.length = 0;
+  Object.assign(demo, { source: 'microphone', turns: 1, autoTurns: 0, model: from.mic.lipsync, computeMs: null });
+  demo.displayDelayMs = from.delay * 1000;
+  demo.latencyMs = (from.delay + 1 / 60) * 1000;
+  source = from;
+  button.classList.add('live');
+  button.setAttribute('aria-pressed', 'true');
+  $('mic-label').textContent = 'Stop microphone';
+  button.disabled = false;
+}
+
+async function playFile(file) {
+  clearError();
+  fileContext ??= new AudioContext({ latencyHint: 'interactive' });
+  let decoded;
+  try {
+    decoded = await decodeMono(fileContext, await file.arrayBuffer());
+  } catch (error) {
+    showError(`Could not decode ${file.name} (${reason(error)}): choose a WAV, MP3, OGG or FLAC file.`);
+    return;
+  }
+  if (fileContext.state !== 'running') await fileContext.resume().catch(() => {});
+  if (fileContext.state !== 'running') {
+    showError('The browser keeps audio off until you interact with the page: click anywhere, then choose the file again.');
+    return;
+  }
+  stopSource();
+  const from = {
+    kind: 'file', clock: new SmoothClock(fileContext), firstTime: null, name: file.name, duration: decoded.duration,
+    delay: (fileContext.baseLatency || 0) + (fileContext.outputLatency || 0),
+  };
+  source = from;
+  driver.reset();
+  arrivals.length = 0;
+  Object.assign(demo, { source: 'file', turns: 1, autoTurns: 0, computeMs: null, latencyMs: null, arrivalLagMs: null });
+  demo.displayDelayMs = from.delay * 1000;
+  const clip = filePlayer();
+  clip.setEmotion(emotion()); // before the stream starts: the clip's first turn
+  clip.play(decoded.samples);
+  demo.model = clip.lipsync ?? demo.model;
+  $('stop-file').hidden = false;
+}
+
+function stopSource() {
+  if (source?.kind === 'microphone') source.mic.stop();
+  if (source?.kind === 'file') player.stop();
+  source = null;
+  driver?.reset();
+  demo.source = null;
+  const button = $('mic');
+  button.classList.remove('live');
+  button.setAttribute('aria-pressed', 'false');
+  $('mic-label').textContent = 'Start microphone';
+  $('stop-file').hidden = true;
+}
+
+async function setSmoothing() {
+  player?.setEngineOptions(engineOptions());
+  if (source?.kind !== 'microphone') return;
+  try {
+    await source.mic.restart(engineOptions());
+    demo.turns = 1;
+  } catch (error) {
+    showError(`Could not switch the smoothing: ${reason(error)}.`);
+  }
+}
+
+// ---------------------------------------------------------------- avatar
+
+/** Loads and wears an avatar (a URL or an ArrayBuffer); the current one stays if it fails. */
+async function wear(sourceOrBytes, name) {
+  const next = await stage.load(sourceOrBytes, (vrm) => new VrmFaceDriver(vrm));
+  driver.dispose();
+  driver = next;
+  demo.mode = driver.mode;
+  demo.avatar = name;
+  const shown = driver.mode === 'perfect-sync' ? `perfect-sync, ${driver.coverage} of 52 channels` : 'VRM presets (aa ih ou ee oh, emotions, blinks)';
+  $('drive-mode').textContent = `${name}: ${shown}`;
+  $('stage-note').hidden = true;
+}
+
+async function loadAvatarFile(file) {
+  clearError();
+  if (!stage) {
+    showError('This browser cannot draw the avatar (WebGL 2 is unavailable): use a current Chrome, Edge, Firefox or Safari with hardware acceleration on.');
+    return;
+  }
+  try {
+    await wear(await file.arrayBuffer(), file.name);
+  } catch (error) {
+    showError(`Could not load ${file.name} as an avatar (${reason(error)}). Choose a VRM 0.x or 1.0 file (.vrm), e.g. from VRoid Studio or Blender's VRM add-on; the current avatar stays.`);
+  }
+}
+
+// ---------------------------------------------------------------- the loop
+
+let lastMs = performance.now();
+let lastPanelMs = 0;
+let lastRenderMs = 0;
+let renderInterval = 0; // least ms between renders: 0 on a GPU; on a software rasteriser see below
+let renderCost = 1000 / 60; // ms from a render to the next animation frame (moving average)
+let measureRender = false;
+let frozen = false;
+let mix = 0; // 0: the idle face, 1: the live frames
+const held = new Float32Array(52); // the live weights at the last frame a source was live
+let draw;
+
+function tick(nowMs) {
+  if (demo.hold) { // frozen as it is (scripts/screenshots.mjs); the sources run on
+    if (!frozen) { // show the face and the panel of this very moment
+      frozen = true;
+      stage?.animate(nowMs / 1000, 0, demo.applied[JAW_OPEN]);
+      stage?.render();
+      draw(demo.applied);
+      status(nowMs);
+    }
+    requestAnimationFrame(tick);
+    return;
+  }
+  frozen = false;
+  const dt = Math.min((nowMs - lastMs) / 1000, 0.1);
+  lastMs = nowMs;
+  const t = nowMs / 1000;
+  const idle = idleFace.at(t);
+  let live = false;
+  if (source && source.firstTime !== null) {
+    const displayTime = source.clock.now() - source.delay;
+    if (source.endTime !== undefined && displayTime > source.endTime + 0.1) {
+      stopSource(); // the clip has been shown to its end
+    } else if (displayTime >= source.firstTime) {
+      held.set(driver.update(displayTime));
+      live = true;
+    }
+  }
+  mix = Math.min(1, Math.max(0, mix + (live ? dt : -dt) / FADE_S));
+  const applied = demo.applied;
+  if (mix === 1) {
+    applied.set(held);
+  } else {
+    for (let i = 0; i < 52; i++) applied[i] = idle[i] + (held[i] - idle[i]) * mix;
+    driver.apply(applied);
+  }
+  if (measureRender) {
+    // A software rasteriser presents a frame by reading it back, and the page's thread waits:
+    // the gap from a render to the next animation frame is what a render costs. Rendering at
+    // most every other such gap keeps half the thread for the frames arriving from the worker.
+    measureRender = false;
+    renderCost = renderCost * 0.8 + (nowMs - lastRenderMs) * 0.2;
+    if (stage.software) renderInterval = Math.min(500, Math.max(1000 / 30 - 2, 2 * renderCost));
+  }
+  if (stage && nowMs - lastRenderMs >= renderInterval) {
+    stage.animate(t, Math.min((nowMs - lastRenderMs) / 1000, 0.1), applied[JAW_OPEN]);
+    stage.render();
+    lastRenderMs = nowMs;
+    measureRender = true;
+  }
+  if (nowMs - lastPanelMs >= PANEL_INTERVAL_MS) {
+    lastPanelMs = nowMs;
+    draw(applied);
+    status(nowMs);
+  }
+  requestAnimationFrame(tick);
+}
+let JAW_OPEN = 24;
+
+function status(nowMs) {
+  while (arrivals.length && arrivals[0][0] < nowMs - 1000) arrivals.shift();
+  demo.fps = arrivals.reduce((sum, [, count]) => sum + count, 0);
+  const on = source !== null;
+  let where = 'idle: press Start, or play a file';
+  if (source?.kind === 'microphone') where = 'microphone';
+  if (source?.kind === 'file') {
+    const position = Math.max(0, Math.min(source.duration, source.clock.now() - source.delay - player.startAt));
+    where = `${source.name} ${position.toFixed(1)} / ${source.duration.toFixed(1)} s`;
+  }
+  $('stat-source').textContent = where;
+  for (const id of ['stat-fps', 'stat-compute', 'stat-latency', 'stat-model']) $(id).hidden = !on;
+  $('stat-fps').textContent = on ? `${demo.fps} frames/s` : '– frames/s';
+  $('stat-compute').textContent = demo.computeMs === null ? '– ms/frame' : `${demo.computeMs.toFixed(2)} ms/frame`;
+  $('stat-model').textContent = demo.model ?? '–';
+  $('stat-turns').textContent = on ? `turn ${demo.turns}` : 'turn –';
+  const latency = $('stat-latency');
+  if (source?.kind === 'microphone') {
+    const mic = source.mic;
+    latency.textContent = `latency ≈ ${Math.round(demo.latencyMs)} ms`;
+    latency.title = `Voice to face, estimated: the engine's look-ahead and resampling with the capture chunk `
+      + `(${Math.round(mic.latency * 1000)} ms), one frame span, after which the frame is complete (33 ms), `
+      + `15 ms for the worker and its messages, and one screen refresh (17 ms). The microphone's own `
+      + `input latency (hardware and system, often 5-20 ms) is not known to the page and not included.`;
+  } else if (source?.kind === 'file') {
+    latency.textContent = 'in sync with playback';
+    latency.title = `The face shows the frame of the sound being heard: the audio output latency `
+      + `(${Math.round(source.delay * 1000)} ms, as the browser reports it) is subtracted from the playback clock.`;
+  } else {
+    latency.textContent = 'latency –';
+    latency.title = '';
+  }
+}
+
+// ---------------------------------------------------------------- start-up
+
+function wireControls() {
+  $('mic').addEventListener('click', () => (source?.kind === 'microphone' ? stopSource() : startMic()));
+  $('stop-file').addEventListener('click', stopSource);
+  $('new-turn').addEventListener('click', () => newTurn());
+  $('level').addEventListener('input', () => { $('level-value').textContent = $('level').value; });
+  $('level').addEventListener('change', () => newTurn());
+  $('smoothing').addEventListener('change', setSmoothing);
+  $('audio-file').addEventListener('change', (event) => {
+    const [file] = event.target.files;
+    event.target.value = ''; // the same file can be chosen again
+    if (file) playFile(file);
+  });
+  $('vrm-file').addEventListener('change', (event) => {
+    const [file] = event.target.files;
+    event.target.value = '';
+    if (file) loadAvatarFile(file);
+  });
+  // Drop anywhere: audio plays, a .vrm is worn.
+  let depth = 0;
+  const hint = $('drop-hint');
+  document.addEventListener('dragenter', (event) => { event.preventDefault(); depth++; hint.hidden = false; });
+  document.addEventListener('dragleave', () => { if (--depth <= 0) { depth = 0; hint.hidden = true; } });
+  document.addEventListener('dragover', (event) => event.preventDefault());
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    depth = 0;
+    hint.hidden = true;
+    const [file] = event.dataTransfer?.files ?? [];
+    if (!file) return;
+    if (/\.(vrm|glb)$/i.test(file.name)) loadAvatarFile(file);
+    else if (file.type.startsWith('audio/') || AUDIO_EXTENSIONS.test(file.name)) playFile(file);
+    else showError(`${file.name} is neither an audio file nor a .vrm: drop a WAV, MP3, OGG or FLAC recording, or a VRM avatar.`);
+  });
+  // Audio may only start after an interaction: a first click anywhere readies the file context.
+  document.addEventListener('pointerdown', () => {
+    fileContext ??= new AudioContext({ latencyHint: 'interactive' });
+    if (fileContext.state === 'suspended') fileContext.resume().catch(() => {});
+  }, { once: true });
+}
+
+async function main() {
+  if (typeof WebAssembly !== 'object') {
+    showError('This browser has no WebAssembly: use a current Chrome, Edge, Firefox or Safari.');
+    return;
+  }
+  await init();
+  names = channelNames();
+  JAW_OPEN = names.indexOf('jawOpen');
+  const taxonomy = emotionTaxonomy();
+  draw = weightsPanel($('weights'), channelTable());
+  emotionChips($('emotions'), taxonomy, 'neutral', () => newTurn());
+  idleFace = new IdleFace(PresetLibrary.builtin(), names); // the library lives as long as the page
+  idleFace.setEmotion(emotion());
+  driver = new VrmFaceDriver(standIn(names));
+  wireControls();
+
+  const micSupported = typeof AudioWorkletNode !== 'undefined' && Boolean(navigator.mediaDevices?.getUserMedia);
+  if (micSupported) {
+    $('mic').disabled = false;
+  } else {
+    $('mic').title = 'This browser cannot capture the microphone here';
+    showError('This browser cannot capture the microphone here (no AudioWorklet or getUserMedia; pages must be served over https or from localhost): use a current Chrome, Edge, Firefox or Safari. Audio files still play.');
+  }
+
+  const { Stage, webglSupport } = await import('./stage.js');
+  const webgl = webglSupport();
+  if (webgl) {
+    const pixelRatio = Number(new URLSearchParams(location.search).get('pixelRatio')) || undefined;
+    stage = new Stage($('avatar'), $('stage'), { ...webgl, pixelRatio });
+    renderInterval = webgl.software ? 1000 / 30 - 2 : 0;
+    demo.renderer = webgl.renderer;
+  } else {
+    $('stage-note').textContent = 'No WebGL 2: the avatar cannot be drawn';
+    showError('This browser cannot draw the 3D avatar (WebGL 2 is unavailable or turned off): turn on hardware acceleration or use a current Chrome, Edge, Firefox or Safari. The weights panel still works.');
+  }
+  requestAnimationFrame(tick);
+
+  if (stage) {
+    try {
+      await wear(DEFAULT_AVATAR, 'default.vrm');
+    } catch (error) {
+      $('stage-note').textContent = 'No avatar: drop a .vrm here';
+      document.body.dataset.avatar = 'failed';
+      showError(`The avatar (${DEFAULT_AVATAR}) could not be loaded (${reason(error)}). Reload the page; if it persists, serve the demo with \`make demo\` from the repository, or drop your own .vrm here.`);
+      return;
+    }
+  }
+  if (!stage) document.body.dataset.avatar = 'unavailable';
+  demo.ready = true;
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error) => showError(`The demo could not start: ${reason(error)}. Reload the page; if it persists, run \`make demo\` again (it rebuilds the package).`));
