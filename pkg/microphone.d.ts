@@ -15,7 +15,7 @@ export interface FramesEvent {
   count: number;
   /** Audio-context time (seconds) at which frame `first` starts; frame `first + k` at `time + k / 30`. */
   time: number;
-  /** Worker compute time for this batch, ms. */
+  /** Time the worker spent in the engine on the audio behind this batch (every chunk since the previous batch), ms. */
   computeMs: number;
   /** RMS level of the audio pushed since the previous batch, dBFS (about -120 for digital silence). */
   level: number;

@@ -5,9 +5,9 @@
 // options over the start options, the current emotion kept; the stream starts anew at the next
 // audio chunk). Messages out: {type: 'ready', latency, lipsync} (after start and restart),
 // {type: 'frames', frames (transferred), first, count, audioFrame, computeMs, level} where frame
-// `first + k` starts at context frame `audioFrame + k * sampleRate / 30` and `level` is the RMS
-// level (dBFS) of the audio pushed since the previous batch, and {type: 'error', message, during}
-// (`during`: the type of the message that failed, if any).
+// `first + k` starts at context frame `audioFrame + k * sampleRate / 30`, `computeMs` is the time
+// spent in the engine on the audio pushed since the previous batch and `level` its RMS level
+// (dBFS), and {type: 'error', message, during} (`during`: the type of the message that failed).
 import init, { Engine } from './index.js';
 
 let engine = null;
@@ -17,6 +17,7 @@ let options = null; // the engine's options (kept for restart; the model bytes s
 let emotion = null; // the latest emotion request (re-applied by restart)
 let energy = 0; // sum of squares and count of the samples pushed since the last batch
 let energyCount = 0;
+let busy = 0; // ms spent in the engine since the last batch (every chunk pushed, not only the last)
 
 const fail = (error, during) => postMessage({ type: 'error', message: error?.message ?? String(error), during });
 
@@ -28,16 +29,21 @@ function onAudio({ samples, frame }) {
   energyCount += samples.length;
   try {
     const ready = engine.push(samples);
-    if (ready === 0) return;
+    if (ready === 0) {
+      busy += performance.now() - start;
+      return;
+    }
     const first = engine.firstReadyFrame;
     const frames = engine.takeFrames();
     const level = 10 * Math.log10(energy / Math.max(energyCount, 1) + 1e-12);
+    const computeMs = busy + performance.now() - start;
     energy = 0;
     energyCount = 0;
+    busy = 0;
     postMessage({
       type: 'frames', frames, first, count: ready,
       audioFrame: streamStart + Math.round(first * sampleRate / 30),
-      computeMs: performance.now() - start,
+      computeMs,
       level,
     }, [frames.buffer]);
   } catch (error) {
@@ -62,6 +68,7 @@ onmessage = async (event) => {
         streamStart = null;
         energy = 0;
         energyCount = 0;
+        busy = 0;
         postMessage({ type: 'ready', latency: engine.latency, lipsync: engine.lipsync });
         break;
       }
