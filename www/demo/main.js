@@ -31,7 +31,7 @@ const demo = {
   source: null, // 'microphone' | 'file' | null
   frames: 0, // frames received since the page loaded
   fps: 0, // frames received in the last second
-  computeMs: null, // engine time per frame (moving average)
+  computeMs: null, // engine time per frame (median of the last 2 s of batches)
   latencyMs: null, // estimated voice-to-face latency (microphone)
   displayDelayMs: null,
   arrivalLagMs: null, // how long after its span ended a frame arrives (median of the last 30 batches)
@@ -81,6 +81,7 @@ const micTurns = new PauseTurns();
 const fileTurns = new PauseTurns();
 const arrivals = []; // [performance.now(), count] of the last second's batches
 const lags = []; // arrival lags of the last batches, ms
+const computes = []; // engine time per frame of the last batches, ms
 // Until an avatar is worn, the driver works on a stand-in mesh with the 52 ARKit morph targets:
 // it still interpolates the frames for the panel.
 const standIn = (channels) => {
@@ -105,8 +106,10 @@ function onFrames(event, from) {
   const now = performance.now();
   arrivals.push([now, event.count]);
   if (event.computeMs > 0) {
-    const perFrame = event.computeMs / event.count;
-    demo.computeMs = demo.computeMs === null ? perFrame : demo.computeMs * 0.9 + perFrame * 0.1;
+    // The median of the last 2 s: robust to the batches in which the worker was preempted.
+    computes.push(event.computeMs / event.count);
+    if (computes.length > 60) computes.shift();
+    demo.computeMs = computes.toSorted((a, b) => a - b)[computes.length >> 1];
   }
   if (from.kind === 'microphone') {
     lags.push((from.clock.now() - (event.time + event.count / FPS)) * 1000);
@@ -177,6 +180,7 @@ async function startMic() {
   driver.reset();
   arrivals.length = 0;
   lags.length = 0;
+  computes.length = 0;
   Object.assign(demo, { source: 'microphone', turns: 1, autoTurns: 0, model: from.mic.lipsync, computeMs: null });
   demo.displayDelayMs = from.delay * 1000;
   demo.latencyMs = (from.delay + 1 / 60) * 1000;
@@ -210,6 +214,7 @@ async function playFile(file) {
   source = from;
   driver.reset();
   arrivals.length = 0;
+  computes.length = 0;
   Object.assign(demo, { source: 'file', turns: 1, autoTurns: 0, computeMs: null, latencyMs: null, arrivalLagMs: null });
   demo.displayDelayMs = from.delay * 1000;
   const clip = filePlayer();

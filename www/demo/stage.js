@@ -44,16 +44,18 @@ export class Stage {
   }
 
   addLights() {
-    // Soft sky/ground ambience, a warm key from the upper right, a cool fill from the left and
-    // a rim from behind that separates hair and shoulders from the background.
-    const sky = new THREE.HemisphereLight(0xfdf6ff, 0x5b4b45, 1.1);
-    const key = new THREE.DirectionalLight(0xfff1e0, 2.0);
-    key.position.set(1.2, 2.2, 2.4);
-    const fill = new THREE.DirectionalLight(0xdde8ff, 0.7);
+    // Soft sky/ground ambience, a warm key from the upper right that models the face, a cool
+    // fill from the left and a strong rim from behind that separates hair and shoulders from
+    // the background; Neutral tone mapping rolls the highlights off gently.
+    const sky = new THREE.HemisphereLight(0xfdf6ff, 0x5b4b45, 0.9);
+    const key = new THREE.DirectionalLight(0xfff1e0, 2.6);
+    key.position.set(1.6, 1.8, 1.4);
+    const fill = new THREE.DirectionalLight(0xdde8ff, 0.6);
     fill.position.set(-2.0, 1.0, 1.6);
-    const rim = new THREE.DirectionalLight(0xc9dcff, 1.5);
-    rim.position.set(-0.6, 2.4, -2.5);
+    const rim = new THREE.DirectionalLight(0xc9dcff, 3.0);
+    rim.position.set(-1.2, 1.8, -2.0);
     this.scene.add(sky, key, fill, rim);
+    this.renderer.toneMapping = THREE.NeutralToneMapping;
   }
 
   resize() {
@@ -64,10 +66,10 @@ export class Stage {
     this.frame();
   }
 
-  /** Head and shoulders: about 0.52 m tall and 0.46 m wide around the focus. */
+  /** Head and shoulders: about 0.46 m tall and 0.40 m wide around the focus. */
   frame() {
     const tan = Math.tan(THREE.MathUtils.degToRad(this.camera.fov / 2));
-    const distance = Math.max(0.26 / tan, 0.23 / (tan * this.camera.aspect));
+    const distance = Math.max(0.23 / tan, 0.20 / (tan * this.camera.aspect));
     const target = this.focus.clone();
     this.camera.position.set(target.x, target.y + 0.03, target.z + distance);
     this.camera.lookAt(target);
@@ -108,7 +110,7 @@ export class Stage {
     const head = vrm.humanoid.getRawBoneNode('head') ?? vrm.humanoid.getRawBoneNode('neck');
     if (head) {
       head.getWorldPosition(this.focus);
-      this.focus.y -= 0.02; // just below the head bone: the face above the centre, shoulders below
+      this.focus.y += 0.01; // at the head bone: the face above the centre, the shoulders below
     } else {
       const box = new THREE.Box3().setFromObject(vrm.scene);
       this.focus.set(0, box.max.y - 0.25, 0);
