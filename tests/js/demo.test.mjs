@@ -178,7 +178,7 @@ test('file: the clip plays with the face in sync, and joy raises the smile', asy
   await page.close();
 });
 
-test('a file that is not audio and a .vrm that is not an avatar are refused with what to do', async () => {
+test('files that are not audio or not an avatar are refused with what to do; dropped files play', async () => {
   const { page, errors } = await openDemo();
   await page.setInputFiles('#audio-file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('these are not samples') });
   await page.waitForSelector('#error:not([hidden])');
@@ -189,6 +189,23 @@ test('a file that is not audio and a .vrm that is not an avatar are refused with
   await page.waitForSelector('#error:not([hidden])');
   assert.match(await page.textContent('#error'), /Could not load broken\.vrm as an avatar .*the current avatar stays/);
   assert.equal(await page.evaluate(() => window.demo.avatar), 'default.vrm');
+
+  // Files dropped on the page: a recording plays, anything else is refused.
+  const drop = (name, type) => page.evaluate(async ({ name, type }) => {
+    const bytes = await (await fetch('/scenarios/arc-monologue-1.wav')).arrayBuffer();
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, { name, type });
+  await page.click('#error-close');
+  await drop('notes.txt', 'text/plain');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /notes\.txt is neither an audio file nor a \.vrm/);
+  await drop('dropped.wav', 'audio/wav');
+  await page.waitForFunction(() => window.demo.source === 'file');
+  assert.match(await page.textContent('#stat-source'), /dropped\.wav/);
+  await page.click('#stop-file');
+  assert.equal(await page.evaluate(() => window.demo.source), null);
 
   // A good one is worn.
   const mine = join(dir, 'mine.vrm');
