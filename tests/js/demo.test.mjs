@@ -174,6 +174,15 @@ test('file: the clip plays with the face in sync, and joy raises the smile', asy
   assert.ok(Math.max(...joy.jaw) > 0.3, `the jaw still follows the speech: max ${Math.max(...joy.jaw)}`);
   assert.ok(Math.max(...joy.smile) > 0.3, `joy smiles: max ${Math.max(...joy.smile)}`);
   await page.waitForFunction(() => window.demo.source === null, null, { timeout: 5_000 });
+
+  // Another smoothing set mid-clip: a new engine continues from the playhead.
+  await page.setInputFiles('#audio-file', SPEECH);
+  await page.waitForFunction(() => window.demo.frames > 0 && window.demo.source === 'file');
+  await page.waitForTimeout(1000);
+  await page.selectOption('#smoothing', 'none');
+  const before = await page.evaluate(() => window.demo.frames);
+  await page.waitForFunction((n) => window.demo.frames > n + 15, before, { timeout: 5_000 });
+  await page.waitForFunction(() => window.demo.source === null, null, { timeout: 10_000 });
   assert.deepEqual(errors, []);
   await page.close();
 });
