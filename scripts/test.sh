@@ -37,6 +37,9 @@ step model-quick python3 training/pipeline.py --quick --cli target/debug/animasy
 # outputs; every system through the CLI), so the evaluation cannot rot either.
 step eval-default-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
   --systems ours,fallback,energy,headaudio --out target/eval-default
+# The committed avatar is what scripts/avatar/make_avatar.py builds (same geometry, shapes and
+# pixels), so it cannot drift from its generator.
+step avatar-reproducible python3 scripts/avatar/make_avatar.py --check
 step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser
 step pkg make --no-print-directory pkg
