@@ -40,7 +40,7 @@ ARKIT = [
 ]
 
 # Landmarks, relative to the head centre HEAD_C.
-HEAD_C = np.array([0.0, 1.545, 0.0])
+HEAD_C = np.array([0.0, 1.525, 0.0])
 AX, AY, AZ = 0.080, 0.108, 0.094  # the head ellipsoid's semi-axes
 MOUTH_Y = -0.052  # the mouth line's height
 MOUTH_HALF = 0.021  # half the mouth's width
@@ -640,7 +640,7 @@ def lathe(profile, segments, half_width, half_depth, exponent=2.6):
 def build_body():
     # (y, half width, half depth) from the neck's top (inside the head) down to the cut.
     # The neck ends inside the head below the mouth, so nothing shows through the open mouth.
-    neck = [(1.475, 0.036, 0.036), (1.465, 0.040, 0.042), (1.44, 0.040, 0.043), (1.40, 0.044, 0.046)]
+    neck = [(1.455, 0.038, 0.038), (1.445, 0.042, 0.044), (1.42, 0.042, 0.045), (1.395, 0.046, 0.048)]
     shoulders = [(1.39, 0.046, 0.048), (1.382, 0.075, 0.058), (1.37, 0.110, 0.074), (1.355, 0.138, 0.082), (1.33, 0.152, 0.086),
                  (1.29, 0.157, 0.090), (1.23, 0.150, 0.094), (1.16, 0.140, 0.092), (1.09, 0.132, 0.088),
                  (1.05, 0.130, 0.086), (1.045, 0.0, 0.0)]
@@ -737,7 +737,7 @@ def build():
     # Skeleton (world positions; rest pose is a T-pose as VRM 1.0 requires).
     bones = {
         "hips": (None, [0, 0.95, 0]), "spine": ("hips", [0, 1.05, 0]), "chest": ("spine", [0, 1.18, 0]),
-        "neck": ("chest", [0, 1.40, 0]), "head": ("neck", [0, 1.47, 0]),
+        "neck": ("chest", [0, 1.39, 0]), "head": ("neck", [0, 1.45, 0]),
         "leftEye": ("head", list(c_l + HEAD_C)), "rightEye": ("head", list(c_r + HEAD_C)),
     }
     for side, sign in (("left", 1), ("right", -1)):

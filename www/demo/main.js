@@ -30,7 +30,7 @@ const demo = {
   ready: false,
   source: null, // 'microphone' | 'file' | null
   frames: 0, // frames received since the page loaded
-  fps: 0, // frames received in the last second
+  fps: 0, // frames received per second, over the last 2 s (batches arrive in bursts)
   computeMs: null, // engine time per frame (median of the last 2 s of batches)
   latencyMs: null, // estimated voice-to-face latency (microphone)
   displayDelayMs: null,
@@ -79,7 +79,7 @@ let player = null; // ClipPlayer, created with the file context
 let fileContext = null;
 const micTurns = new PauseTurns();
 const fileTurns = new PauseTurns();
-const arrivals = []; // [performance.now(), count] of the last second's batches
+const arrivals = []; // [performance.now(), count] of the last 2 s of batches
 const lags = []; // arrival lags of the last batches, ms
 const computes = []; // engine time per frame of the last batches, ms
 // Until an avatar is worn, the driver works on a stand-in mesh with the 52 ARKit morph targets:
@@ -347,8 +347,8 @@ function tick(nowMs) {
 let JAW_OPEN = 24;
 
 function status(nowMs) {
-  while (arrivals.length && arrivals[0][0] < nowMs - 1000) arrivals.shift();
-  demo.fps = arrivals.reduce((sum, [, count]) => sum + count, 0);
+  while (arrivals.length && arrivals[0][0] < nowMs - 2000) arrivals.shift();
+  demo.fps = Math.round(arrivals.reduce((sum, [, count]) => sum + count, 0) / 2);
   const on = source !== null;
   let where = 'idle: press Start, or play a file';
   if (source?.kind === 'microphone') where = 'microphone';
