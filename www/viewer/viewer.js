@@ -19,6 +19,9 @@ const AUTOSAVE_MS = 250;
 const COMMIT_IDLE_MS = 600; // a typed value becomes one undo step after this pause
 const HISTORY_LIMIT = 200;
 const DEFAULT_AVATAR = '/avatar/default.vrm';
+// A chain link (two rounded links), drawn so it does not depend on the fonts installed.
+const LINK_ICON = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round">'
+  + '<path d="M6.5 9.5l3-3"/><path d="M7.2 4.6l1.4-1.4a2.6 2.6 0 0 1 3.7 3.7l-1.4 1.4"/><path d="M8.8 11.4l-1.4 1.4a2.6 2.6 0 0 1-3.7-3.7l1.4-1.4"/></svg>';
 const reason = (error) => String(error?.message ?? error).replace(/\.$/, '');
 
 let names;
@@ -298,7 +301,7 @@ function channelRow(info) {
     link = document.createElement('button');
     link.type = 'button';
     link.className = 'link';
-    link.textContent = '⛓';
+    link.innerHTML = LINK_ICON;
     link.title = `Move ${name} and ${info.mirror} together`;
     link.setAttribute('aria-label', `Link ${name} and ${info.mirror}`);
     link.addEventListener('click', () => {
@@ -661,9 +664,20 @@ async function main() {
   save();
 
   const { Stage, webglSupport } = await import('/demo/stage.js');
+  // The demo's stage, framed closer: the face fills the view (an editor looks at the face).
+  class FaceStage extends Stage {
+    frame() {
+      const tan = Math.tan((this.camera.fov * Math.PI) / 360);
+      const distance = Math.max(0.15 / tan, 0.13 / (tan * this.camera.aspect));
+      const { x, y, z } = this.focus;
+      this.camera.position.set(x, y + 0.05, z + distance);
+      this.camera.lookAt(x, y + 0.04, z);
+      this.camera.updateProjectionMatrix();
+    }
+  }
   const webgl = webglSupport();
   if (webgl) {
-    stage = new Stage($('avatar'), $('stage'), webgl);
+    stage = new FaceStage($('avatar'), $('stage'), webgl);
     renderInterval = webgl.software ? 1000 / 20 : 0;
     try {
       driver = await stage.load(DEFAULT_AVATAR, (vrm) => new VrmFaceDriver(vrm));
