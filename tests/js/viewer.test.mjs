@@ -127,3 +127,54 @@ test('edit, export, reload, import a malformed file, undo', { timeout: 300_000 }
   if (stats) assert.ok(stats.covered > 0.05, `the avatar is drawn: ${JSON.stringify(stats)}`);
   assert.deepEqual(errors, []);
 });
+
+test('drag-drop import, a missing preset created from the compiled value, revert with confirmation', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}viewer/`);
+  await page.waitForSelector('body[data-ready="true"]', READY);
+  // A library without joy L5, dropped on the page.
+  const text = await page.evaluate(async () => {
+    const { PresetLibrary } = await import('animasync-face');
+    const library = PresetLibrary.builtin();
+    library.removePreset('joy', 5);
+    return library.toJson();
+  });
+  const drop = async (content, name) => page.evaluate(([content, name]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([content], name, { type: 'application/json' }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, [content, name]);
+  await drop('{"schema": "animasync-face/presets", "version": 1, "presets": {"joy": {"L3": {"jawOpen": "wide"}}}}', 'dropped-bad.json');
+  await page.waitForFunction(() => document.getElementById('error-text').textContent.includes('dropped-bad.json'));
+  assert.equal(await page.evaluate(() => window.viewer.library.size), 48, 'a rejected drop leaves the library as it was');
+  await drop(text, 'no-joy-l5.json');
+  await page.waitForFunction(() => window.viewer.library.size === 47);
+  const cell = page.locator('.cell[data-emotion=joy][data-level="5"]');
+  assert.equal(await cell.getAttribute('data-state'), 'missing');
+
+  // Select it: the editor offers to create it from the compiled value at L5.
+  await cell.click();
+  assert.ok(await page.locator('#missing').isVisible());
+  assert.ok(await page.getByLabel('mouthSmileLeft', { exact: true }).isDisabled());
+  await page.getByRole('button', { name: 'Create from the compiled value' }).click();
+  assert.equal(await cell.getAttribute('data-state'), 'edited');
+  const created = await page.evaluate(async () => {
+    const { compileExpression, PresetLibrary } = await import('animasync-face');
+    const library = PresetLibrary.fromJson(window.viewer.library.toJson());
+    library.removePreset('joy', 5);
+    const expected = compileExpression(library, { emotion: 'joy', level: 5 });
+    const preset = window.viewer.library.preset('joy', 5);
+    return preset.every((x, i) => x === expected[i]);
+  });
+  assert.ok(created, 'the new preset is the compiled value at L5');
+
+  // Revert to the built-in library: asks first; dismissing keeps the work, accepting reverts.
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await page.getByRole('button', { name: 'Revert to built-in library' }).click();
+  assert.equal(await cell.getAttribute('data-state'), 'edited');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Revert to built-in library' }).click();
+  assert.equal(await cell.getAttribute('data-state'), 'built-in');
+  await page.keyboard.press('Control+z');
+  assert.equal(await cell.getAttribute('data-state'), 'edited');
+  assert.deepEqual(errors, []);
+});
