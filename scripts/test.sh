@@ -46,7 +46,7 @@ step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
 step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs
 step js-types npx tsc -p tests/js/tsconfig.json
-step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs
+step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs
 
 # Counts, per suite, from the logs.
 echo

@@ -46,6 +46,11 @@ test('edit, export, reload, import a malformed file, undo', { timeout: 300_000 }
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('#msg-mouthSmileLeft').textContent(), /outside \[0, 1\]/);
   assert.equal(await page.evaluate(() => window.viewer.value('mouthSmileLeft')), Math.fround(before));
+  await field.fill('');
+  await field.pressSequentially('-'); // not (yet) a number
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#msg-mouthSmileLeft').textContent(), /Not a number/);
+  assert.equal(await page.evaluate(() => window.viewer.value('mouthSmileLeft')), Math.fround(before));
 
   // The slider, found by its label, sets the value; the field follows; the avatar shows it.
   await slider.fill('0.9');

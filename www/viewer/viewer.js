@@ -323,7 +323,8 @@ function channelRow(info) {
   });
   range.addEventListener('change', () => { if (!pointerDown) commitEdit(); });
   number.addEventListener('input', () => {
-    const value = parseValue(number.value);
+    // A number field's value is '' while its text is not a number: say which it is.
+    const value = number.validity.badInput ? 'Not a number: enter one from 0 to 1.' : parseValue(number.value);
     if (typeof value === 'string') {
       markInvalid(entry, value);
       return;
