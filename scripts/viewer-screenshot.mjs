@@ -1,5 +1,6 @@
 // The preset viewer's screenshot in headless Chromium (after `make pkg`):
-//   docs/viewer-editor.png  joy L3 selected, mouthSmileLeft/Right linked and raised a little
+//   docs/viewer-editor.png   joy L3 selected, mouthSmileLeft/Right linked and raised a little
+//   docs/viewer-compare.png  the same, compared side by side with the built-in joy L3
 //
 //   node scripts/viewer-screenshot.mjs [out-dir]        (default docs/)
 import { mkdir } from 'node:fs/promises';
@@ -25,8 +26,13 @@ try {
   await page.locator('body').click({ position: { x: 5, y: 5 } }); // no focus ring in the picture
   await page.waitForTimeout(1500);
   await page.screenshot({ path: `${out}/viewer-editor.png` });
+  await page.getByLabel('Compare with').selectOption('builtin');
+  await page.waitForFunction(() => document.querySelector('#pane-b canvas').width > 0);
+  await page.waitForTimeout(2500); // the second avatar loads and draws
+  await page.screenshot({ path: `${out}/viewer-compare.png` });
+  await page.getByLabel('Compare with').selectOption('none'); // the next visit starts single
   if (errors.length) console.error('console errors:', errors);
-  console.log(`wrote ${out}/viewer-editor.png`);
+  console.log(`wrote ${out}/viewer-editor.png and viewer-compare.png`);
 } finally {
   await browser.close();
   server.stop();

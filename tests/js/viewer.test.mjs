@@ -133,7 +133,7 @@ test('edit, export, reload, import a malformed file, undo', { timeout: 300_000 }
   assert.deepEqual(errors, []);
 });
 
-test('drag-drop import, a missing preset created from the compiled value, revert with confirmation', { timeout: 300_000 }, async () => {
+test('drag-drop import, a missing preset created from the compiled value, revert with confirmation, compare', { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage(browser.context, `${server.url}viewer/`);
   await page.waitForSelector('body[data-ready="true"]', READY);
   // A library without joy L5, dropped on the page.
@@ -181,5 +181,23 @@ test('drag-drop import, a missing preset created from the compiled value, revert
   assert.equal(await cell.getAttribute('data-state'), 'built-in');
   await page.keyboard.press('Control+z');
   assert.equal(await cell.getAttribute('data-state'), 'edited');
+
+  // Compare with the built-in joy L5: a second avatar, ghost ticks, the differing rows marked.
+  await page.getByLabel('Compare with').selectOption('builtin');
+  await page.locator('#pane-b').waitFor({ state: 'visible' });
+  const compared = await page.evaluate(() => {
+    const builtin = window.viewer.compareShown;
+    return { ghosts: document.querySelectorAll('.ghost:not([hidden])').length, differs: document.querySelectorAll('.channel.differs').length, builtin };
+  });
+  assert.ok(compared.differs > 0, 'the created preset differs from the built-in one somewhere');
+  assert.equal(compared.ghosts, compared.differs, 'a tick at the built-in value on every differing row');
+  const builtinL5 = await page.evaluate(async () => {
+    const { PresetLibrary } = await import('animasync-face');
+    return Array.from(PresetLibrary.builtin().preset('joy', 5));
+  });
+  assert.deepEqual(compared.builtin, builtinL5);
+  await page.waitForFunction(() => document.querySelector('#pane-b canvas').width > 0);
+  await page.getByLabel('Compare with').selectOption('none');
+  assert.ok(await page.locator('#pane-b').isHidden());
   assert.deepEqual(errors, []);
 });

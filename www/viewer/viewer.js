@@ -41,6 +41,12 @@ let saveTimer = 0;
 let pointerDown = false;
 let stage = null;
 let driver = null;
+let compareStage = null; // the second avatar, created the first time a comparison is chosen
+let compareDriver = null;
+let compareTo = 'none'; // 'none' | 'builtin' | 'emotion:level'
+let StageClass = null;
+let webgl = null;
+const compareShown = new Float32Array(52);
 const shown = new Float32Array(52);
 const rows = new Map(); // channel name -> { range, number, message, row, link? }
 
@@ -51,6 +57,9 @@ const viewer = {
   get selection() { return { ...selection }; },
   get preview() { return preview; },
   get shown() { return Array.from(shown); },
+  get compareTo() { return compareTo; },
+  get compareShown() { return compareTo === 'none' ? null : Array.from(compareShown); },
+  compare: (value) => { $('compare').value = value; setCompare(value); },
   get undoDepth() { return undoStack.length; },
   get redoDepth() { return redoStack.length; },
   select: (emotion, level) => select(emotion, level),
@@ -162,7 +171,7 @@ function save() {
   clearTimeout(saveTimer);
   try {
     localStorage.setItem(STORE_LIBRARY, library.toJson());
-    localStorage.setItem(STORE_STATE, JSON.stringify({ selection, links: [...links], sweepLevel, mode: $('mode').value }));
+    localStorage.setItem(STORE_STATE, JSON.stringify({ selection, links: [...links], sweepLevel, mode: $('mode').value, compareTo }));
     $('save-state').textContent = savedText();
   } catch (error) {
     $('save-state').textContent = 'Not saved';
@@ -182,6 +191,7 @@ function restore() {
     if (Array.isArray(state?.links)) links = new Set(state.links.filter((n) => names.includes(n)));
     if (Number.isFinite(state?.sweepLevel)) sweepLevel = Math.min(5, Math.max(1, state.sweepLevel));
     if (state?.mode && compileModes().includes(state.mode)) $('mode').value = state.mode;
+    if (typeof state?.compareTo === 'string') compareTo = state.compareTo;
   } catch { /* storage unavailable or state unreadable: start fresh */ }
   if (text) {
     try {
@@ -314,6 +324,13 @@ function channelRow(info) {
     link = document.createElement('span');
     link.className = info.mirror ? 'link-spacer paired' : 'link-spacer';
   }
+  const track = document.createElement('span');
+  track.className = 'track-wrap';
+  const ghost = document.createElement('span');
+  ghost.className = 'ghost';
+  ghost.hidden = true;
+  track.append(range, ghost);
+  entry.ghost = ghost;
   rows.set(name, entry);
 
   range.addEventListener('pointerdown', () => { pointerDown = true; });
@@ -337,7 +354,7 @@ function channelRow(info) {
   number.addEventListener('blur', () => {
     if (number.getAttribute('aria-invalid') !== 'true') drawValue(name);
   });
-  row.append(label, range, number, link, message);
+  row.append(label, track, number, link, message);
   return row;
 }
 
@@ -435,6 +452,60 @@ function drawEditor({ except = null } = {}) {
   }
   if ([...select.options].some((o) => o.value === previous)) select.value = previous;
   $('copy').disabled = select.options.length === 0;
+  // The comparison: the built-in value of this preset, or any other preset.
+  const compare = $('compare');
+  compare.replaceChildren(new Option('nothing', 'none'), new Option(`built-in ${emotion} L${level}`, 'builtin'));
+  for (const option of select.options) compare.append(new Option(option.text, option.value));
+  if (![...compare.options].some((o) => o.value === compareTo)) compareTo = 'none';
+  compare.value = compareTo;
+  drawCompare(weights);
+}
+
+// ---------------------------------------------------------------- the comparison
+
+function compareWeights() {
+  if (compareTo === 'none') return null;
+  if (compareTo === 'builtin') return builtin.preset(selection.emotion, selection.level) ?? null;
+  const [emotion, level] = compareTo.split(':');
+  return library.preset(emotion, Number(level)) ?? null;
+}
+
+/** Ghost ticks at the compared values on every slider, the second avatar, the pane labels. */
+function drawCompare(weights = library.preset(selection.emotion, selection.level)) {
+  const other = compareWeights();
+  for (const [name, entry] of rows) {
+    const i = names.indexOf(name);
+    // A tick only where the compared value differs: equal rows stay uncluttered.
+    const differs = Boolean(other) && Boolean(weights) && Math.abs(weights[i] - other[i]) > 1e-6;
+    entry.ghost.hidden = !differs;
+    entry.row.classList.toggle('differs', differs);
+    if (!differs) continue;
+    entry.ghost.style.setProperty('--at', String(other[i]));
+    entry.ghost.title = `${$('compare').selectedOptions[0]?.text}: ${Number(other[i].toPrecision(6))}`;
+  }
+  const on = Boolean(other) && Boolean(compareStage || (StageClass && webgl));
+  $('pane-b').hidden = !on;
+  $('label-a').hidden = !on;
+  $('stage').classList.toggle('split', on);
+  if (!other) return;
+  compareShown.set(other);
+  compareDriver?.apply(compareShown);
+  $('label-a').textContent = `${selection.emotion} L${selection.level}`;
+  $('label-b').textContent = $('compare').selectedOptions[0]?.text ?? '';
+}
+
+async function setCompare(value) {
+  compareTo = value;
+  drawCompare();
+  scheduleSave();
+  if (compareTo === 'none' || compareStage || !StageClass || !webgl) return;
+  compareStage = new StageClass($('avatar-b'), $('pane-b'), webgl);
+  try {
+    compareDriver = await compareStage.load(DEFAULT_AVATAR, (vrm) => new VrmFaceDriver(vrm));
+    drawCompare();
+  } catch (error) {
+    showError(`The second avatar could not be loaded (${reason(error)}).`);
+  }
 }
 
 // ---------------------------------------------------------------- the avatar
@@ -509,6 +580,11 @@ function tick(nowMs) {
     driver?.apply(shown);
     stage.animate(nowMs / 1000, dt, shown[names.indexOf('jawOpen')] * 0.3);
     stage.render();
+    if (compareStage && compareTo !== 'none') {
+      compareDriver?.apply(compareShown);
+      compareStage.animate(nowMs / 1000, dt, 0);
+      compareStage.render();
+    }
     lastRenderMs = nowMs;
   }
   requestAnimationFrame(tick);
@@ -610,6 +686,7 @@ function wire() {
     drawLinks();
     scheduleSave();
   });
+  $('compare').addEventListener('change', (event) => setCompare(event.target.value));
   for (const mode of compileModes()) $('mode').append(new Option(mode, mode));
   $('mode').addEventListener('change', () => { preview = 'compiled'; drawShowing(); scheduleSave(); });
   $('intensity').addEventListener('input', () => {
@@ -669,17 +746,19 @@ async function main() {
   class FaceStage extends Stage {
     frame() {
       const tan = Math.tan((this.camera.fov * Math.PI) / 360);
-      const distance = Math.max(0.15 / tan, 0.13 / (tan * this.camera.aspect));
+      const distance = Math.max(0.15 / tan, 0.105 / (tan * this.camera.aspect));
       const { x, y, z } = this.focus;
       this.camera.position.set(x, y + 0.05, z + distance);
       this.camera.lookAt(x, y + 0.04, z);
       this.camera.updateProjectionMatrix();
     }
   }
-  const webgl = webglSupport();
+  webgl = webglSupport();
+  StageClass = FaceStage;
   if (webgl) {
-    stage = new FaceStage($('avatar'), $('stage'), webgl);
+    stage = new FaceStage($('avatar'), $('pane-a'), webgl);
     renderInterval = webgl.software ? 1000 / 20 : 0;
+    if (compareTo !== 'none') setCompare(compareTo); // restored from the autosave
     try {
       driver = await stage.load(DEFAULT_AVATAR, (vrm) => new VrmFaceDriver(vrm));
       $('stage-note').hidden = true;
