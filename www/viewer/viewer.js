@@ -179,6 +179,11 @@ function save() {
   }
 }
 window.addEventListener('pagehide', () => { commitEdit(); save(); });
+// Two viewer tabs share one autosave: the last to save wins, so say so when the other one saved.
+window.addEventListener('storage', (event) => {
+  if (event.key !== STORE_LIBRARY || event.newValue === null || !library || event.newValue === library.toJson()) return;
+  showError('The library was changed in another viewer tab. Both save to the same place: the next change here replaces that tab\'s work (export it there first to keep it).');
+});
 
 function restore() {
   let text = null;
@@ -746,7 +751,7 @@ async function main() {
   class FaceStage extends Stage {
     frame() {
       const tan = Math.tan((this.camera.fov * Math.PI) / 360);
-      const distance = Math.max(0.15 / tan, 0.105 / (tan * this.camera.aspect));
+      const distance = Math.max(0.17 / tan, 0.105 / (tan * this.camera.aspect));
       const { x, y, z } = this.focus;
       this.camera.position.set(x, y + 0.05, z + distance);
       this.camera.lookAt(x, y + 0.04, z);
