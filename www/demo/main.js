@@ -41,6 +41,7 @@ const demo = {
   mode: null, // the driver's mode: 'perfect-sync' | 'presets'
   avatar: null,
   errors: [],
+  jawTrace: [], // jawOpen of the last 30 s of frames received, in order (the panel shows a sample)
   applied: new Float32Array(52),
   get last() { return Array.from(this.applied); },
   canvasStats: () => stage?.canvasStats() ?? null,
@@ -103,6 +104,8 @@ function onFrames(event, from) {
   driver.push(event.frames, event.count, event.time);
   from.firstTime ??= event.time;
   demo.frames += event.count;
+  for (let k = 0; k < event.count; k++) demo.jawTrace.push(event.frames[k * 52 + JAW_OPEN]);
+  if (demo.jawTrace.length > 30 * FPS) demo.jawTrace.splice(0, demo.jawTrace.length - 30 * FPS);
   const now = performance.now();
   arrivals.push([now, event.count]);
   if (event.computeMs > 0) {
