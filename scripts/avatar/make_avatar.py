@@ -26,18 +26,10 @@ import struct
 import numpy as np
 from PIL import Image
 
-ARKIT = [
-    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
-    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft",
-    "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight",
-    "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight",
-    "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose", "mouthDimpleLeft", "mouthDimpleRight",
-    "mouthFrownLeft", "mouthFrownRight", "mouthFunnel", "mouthLeft", "mouthLowerDownLeft",
-    "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight",
-    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft",
-    "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight",
-    "noseSneerLeft", "noseSneerRight", "tongueOut",
-]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The 52 channels in canonical order, from the project's channel table.
+with open(os.path.join(ROOT, "data", "channels.json"), encoding="utf-8") as _f:
+    ARKIT = [c["name"] for c in json.load(_f)["channels"]]
 
 # Landmarks, relative to the head centre HEAD_C.
 HEAD_C = np.array([0.0, 1.525, 0.0])
@@ -910,8 +902,7 @@ def same_avatar(a, b):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap.add_argument("--out", default=os.path.join(root, "www", "avatar", "default.vrm"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "www", "avatar", "default.vrm"))
     ap.add_argument("--check", action="store_true", help="rebuild in memory and fail unless --out is the same avatar")
     args = ap.parse_args()
     data, summary = build()

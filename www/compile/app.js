@@ -1,9 +1,11 @@
-// The first demo page: pick an emotion, a level and a compile mode; the Rust core (WebAssembly)
+// The expression compiler page: pick an emotion, a level and a compile mode; the Rust core (WebAssembly)
 // compiles the 52 weights and the page draws them as labelled bars. State lives in the URL hash
 // (#emotion=joy&level=3&mode=expressive) so any view can be linked.
 import {
   init, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad, PresetLibrary,
 } from 'animasync-face';
+
+import { weightsPanel } from '../demo/panel.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,29 +13,6 @@ function showError(message) {
   const box = $('error');
   box.textContent = message;
   box.hidden = false;
-}
-
-function buildBars(table) {
-  const rows = new Map();
-  const container = $('weights');
-  for (const group of table.groups) {
-    const card = document.createElement('div');
-    card.className = 'group';
-    card.innerHTML = `<h2>${group}</h2>`;
-    table.channels.forEach((channel, index) => {
-      if (channel.group !== group) return;
-      const row = document.createElement('div');
-      row.className = 'row';
-      row.dataset.channel = channel.name;
-      row.dataset.class = channel.class;
-      row.innerHTML = `<span class="name" title="${channel.name} (${channel.class})">${channel.name}</span>`
-        + '<span class="track"><span class="bar"></span></span><span class="value">0.000</span>';
-      card.append(row);
-      rows.set(index, { row, bar: row.querySelector('.bar'), value: row.querySelector('.value') });
-    });
-    container.append(card);
-  }
-  return rows;
 }
 
 function fillEmotions(taxonomy) {
@@ -62,7 +41,7 @@ async function main() {
   const table = channelTable();
   const taxonomy = emotionTaxonomy();
   const library = PresetLibrary.builtin(); // lives as long as the page: never freed
-  const rows = buildBars(table);
+  const draw = weightsPanel($('weights'), table);
   fillEmotions(taxonomy);
   for (const mode of compileModes()) $('mode').append(new Option(mode, mode));
 
@@ -83,12 +62,7 @@ async function main() {
       const t0 = performance.now();
       const weights = compileExpression(library, { emotion, level, mode });
       const compileUs = (performance.now() - t0) * 1000;
-      for (const [index, { row, bar, value }] of rows) {
-        const w = weights[index];
-        bar.style.width = `${(w * 100).toFixed(1)}%`;
-        value.textContent = w.toFixed(3);
-        row.classList.toggle('active', w > 0);
-      }
+      draw(weights);
       $('status').textContent = `wasm loaded in ${loadMs.toFixed(0)} ms · compile ${compileUs.toFixed(0)} µs`;
       $('error').hidden = true;
     } catch (error) {
