@@ -207,11 +207,9 @@ def build_head():
     is_lower = np.zeros(len(pos), bool)
     is_lower[nph * nth :] = True
     mesh = Mesh("head", pos + HEAD_C, faces, "skin", uvs=uv)
-    mesh.theta, mesh.phi = theta_all, phi_all
     mesh.lower_lip_copy = is_lower
     # Above or below the mouth line by the surface's parameters (heights curve with the face).
     mesh.above = (phi_all <= phi_m + 1e-9) & ~is_lower
-    mesh.phi_m, mesh.theta_c = phi_m, theta_c
     return mesh
 
 
@@ -221,7 +219,7 @@ def tex_u(theta):
 
 
 def tex_v(phi):
-    return (phi - 0.35 * np.sin(2 * (phi - np.pi / 2)) / 2 * 0 + 0.0) / np.pi
+    return phi / np.pi
 
 
 def paint_skin(size=1024):
@@ -351,7 +349,7 @@ def head_targets(mesh):
     out["mouthShrugLower"] = np.outer(lip_lo + 0.6 * gauss(x, y, 0, -0.085, 0.02, 0.02) * (z > 0), [0, 0.004, 0.002])
     out["mouthShrugUpper"] = np.outer(lip_up, [0, 0.003, 0.001])
     puff = sum(gauss(x, y, s * 0.045, -0.050, 0.020, 0.020) for s in (1, -1)) * (z > -0.02)
-    out["cheekPuff"] = np.outer(puff, [0, 0, 0]) + np.stack([np.sign(x) * puff * 0.008, 0 * x, puff * 0.004], -1)
+    out["cheekPuff"] = np.stack([np.sign(x) * puff * 0.008, 0 * x, puff * 0.004], -1)
     return out
 
 
@@ -359,18 +357,9 @@ def head_targets(mesh):
 
 
 def eye_centre(side):
-    theta = np.linspace(0, 0.9, 4001) * side
-    # The socket surface at the eye's height, then the eyeball sits so 4 mm of it stands out.
-    phis = np.linspace(1.2, 1.8, 4001)
-    th = np.arcsin(EYE_X / AX) * side
-    ys = head_point(np.full_like(phis, th), phis)[:, 1]
-    phi = phis[np.argmin(np.abs(ys - EYE_Y))]
-    ths = np.linspace(0, 0.8, 4001) * side
-    xs = head_point(ths, np.full_like(ths, phi))[:, 0]
-    th = ths[np.argmin(np.abs(xs - side * EYE_X))]
-    s = head_point(np.array(th), np.array(phi))
-    del theta
-    return np.array([side * EYE_X, EYE_Y, float(s[2]) - EYE_R + 0.0068])
+    """The eyeball's centre: behind the socket's skin so that 6.8 mm of it stands out."""
+    skin = project_to_head(side * EYE_X, EYE_Y, 0.0)
+    return np.array([side * EYE_X, EYE_Y, float(skin[2]) - EYE_R + 0.0068])
 
 
 def sphere_front(radius, rings, segments):
@@ -408,7 +397,7 @@ def build_eye(side):
     return mesh, c
 
 
-def lid_grid(c, radius, edge_fn, far, lambdas, rows, flange):
+def lid_grid(c, radius, edge_fn, far, lambdas, rows):
     """A lid shell around eye centre c: rows from the edge (elevation edge_fn(lambda)) to `far`.
     Returns positions for given edge offsets so morphs can re-evaluate it."""
 
@@ -433,8 +422,8 @@ def build_lids(side, c):
     up_edge = lambda L: 0.34 - 0.22 * L**2 + 0.04 * side * np.sin(L)  # noqa: E731
     lo_edge = lambda L: -0.44 + 0.20 * L**2  # noqa: E731
     rows = 12
-    up = lid_grid(c, EYE_R * 1.14, up_edge, 1.35, lambdas, rows, True)
-    lo = lid_grid(c, EYE_R * 1.10, lo_edge, -1.30, lambdas, rows, True)
+    up = lid_grid(c, EYE_R * 1.14, up_edge, 1.35, lambdas, rows)
+    lo = lid_grid(c, EYE_R * 1.10, lo_edge, -1.30, lambdas, rows)
     meshes = []
     for name, fn, lash, lash_rows in (("upper", up, [0.10, 0.06, 0.05], 3), ("lower", lo, [0.45, 0.30, 0.26], 1)):
         rest = fn(0.0).reshape(-1, 3)
@@ -615,7 +604,7 @@ def build_ears():
     return meshes
 
 
-def lathe(profile, segments, half_width, half_depth, exponent=2.6):
+def lathe(profile, segments, exponent=2.6):
     """A superelliptic lathe: profile rows (y, scale); returns positions, faces."""
     ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     c, s = np.cos(ang), np.sin(ang)
@@ -637,7 +626,7 @@ def build_body():
                  (1.29, 0.157, 0.090), (1.23, 0.150, 0.094), (1.16, 0.140, 0.092), (1.09, 0.132, 0.088),
                  (1.05, 0.130, 0.086), (1.045, 0.0, 0.0)]
     profile = neck + shoulders
-    pos, faces = lathe(profile, 64, None, None)
+    pos, faces = lathe(profile, 64)
     y, x, z = pos[:, 1], pos[:, 0], pos[:, 2]
     # The shirt: a V-neck collar; skin above it.
     # A crew-neck shirt with a darker collar band; skin above it.

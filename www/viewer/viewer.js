@@ -136,25 +136,19 @@ function replaceLibrary(next) {
   library = next;
 }
 
-function undo() {
+/** Moves one step from one history stack to the other, restoring the library of its `side`. */
+function travel(from, to, side) {
   commitEdit();
-  const step = undoStack.pop();
+  const step = from.pop();
   if (!step) return;
-  replaceLibrary(PresetLibrary.fromJson(step.before));
-  redoStack.push(step);
+  replaceLibrary(PresetLibrary.fromJson(step[side]));
+  to.push(step);
   updateHistoryButtons();
   changed();
 }
 
-function redo() {
-  commitEdit();
-  const step = redoStack.pop();
-  if (!step) return;
-  replaceLibrary(PresetLibrary.fromJson(step.after));
-  undoStack.push(step);
-  updateHistoryButtons();
-  changed();
-}
+function undo() { travel(undoStack, redoStack, 'before'); }
+function redo() { travel(redoStack, undoStack, 'after'); }
 
 function updateHistoryButtons() {
   $('undo').disabled = undoStack.length === 0 && !pending;
