@@ -192,6 +192,7 @@ async function startMic() {
   button.setAttribute('aria-pressed', 'true');
   $('mic-label').textContent = 'Stop microphone';
   button.disabled = false;
+  status(performance.now()); // the status line says so at once, not at the next panel tick
 }
 
 async function playFile(file) {
@@ -225,6 +226,7 @@ async function playFile(file) {
   clip.play(decoded.samples);
   demo.model = clip.lipsync ?? demo.model;
   $('stop-file').hidden = false;
+  status(performance.now());
 }
 
 function stopSource() {
@@ -238,6 +240,7 @@ function stopSource() {
   button.setAttribute('aria-pressed', 'false');
   $('mic-label').textContent = 'Start microphone';
   $('stop-file').hidden = true;
+  status(performance.now());
 }
 
 async function setSmoothing() {
