@@ -5,7 +5,8 @@ editing a line). Speech comes from the local espeak-ng synthesizer (Debian packa
     python3 scripts/make-scenarios.py
 
 Each scenario file lists its turns; each turn with a line of text gets `<id>-<n>.wav`, rendered
-by espeak-ng with the voice, rate and pitch given here.
+by espeak-ng with the voice, rate and pitch given here. `index.json` lists the scenarios (the
+preset viewer offers them in this order).
 """
 import json
 import pathlib
@@ -69,6 +70,14 @@ def main():
                "voice": f"espeak-ng {s['voice']}, speed {s['speed']}, pitch {s['pitch']}", "turns": turns}
         (OUT / f"{s['id']}.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {s['id']}.json and {len(turns)} WAV files")
+    write_index()
+
+
+def write_index():
+    index = {"scenarios": [{"id": s["id"], "file": f"{s['id']}.json", "regime": s["regime"],
+                            "description": s["description"]} for s in SCENARIOS]}
+    (OUT / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    print("wrote index.json")
 
 
 if __name__ == "__main__":

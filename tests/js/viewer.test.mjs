@@ -1,10 +1,11 @@
 // The preset viewer (www/viewer/) in headless Chromium: edit joy L3 mouthSmileLeft by its label,
 // export and find the edit in the downloaded JSON, reload and find it kept (autosave), import a
 // malformed file and see the error with the edit untouched, undo, the intensity sweep, no console
-// errors. Run: node --test --test-concurrency=1 tests/js/viewer.test.mjs
+// errors; scenario playback: the timeline's turn boundaries, the sound, A/B/C, re-render on edit.
+// Run: node --test --test-concurrency=1 tests/js/viewer.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -199,5 +200,182 @@ test('drag-drop import, a missing preset created from the compiled value, revert
   await page.waitForFunction(() => document.querySelector('#pane-b canvas').width > 0);
   await page.getByLabel('Compare with').selectOption('none');
   assert.ok(await page.locator('#pane-b').isHidden());
+  assert.deepEqual(errors, []);
+});
+
+test('the scenario plays and the timeline shows the turn boundaries; edits re-render it as it plays', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}viewer/`);
+  await page.waitForSelector('body[data-ready="true"]', READY);
+  if (!(await page.locator('#scenario').evaluate((d) => d.open))) await page.locator('#scenario > summary').click();
+  await page.getByLabel('Scenario', { exact: true }).selectOption('dialogue-reactions');
+  const loaded = (id) => page.waitForFunction((id) => {
+    const s = window.viewer.scenario;
+    return s?.scenario?.id === id && !s.loading && s.results.size > 0;
+  }, id, READY);
+  await loaded('dialogue-reactions');
+  const scenario = (body, arg) => page.evaluate(body, arg);
+
+  // The turns: one mark each, where the temporal layer put them (audio + gap, back to back).
+  const marks = page.getByRole('group', { name: 'Turns' }).getByRole('button');
+  assert.equal(await marks.count(), 3);
+  assert.match(await marks.nth(0).getAttribute('aria-label'), /^Turn 1: anger L3, from 0\.0 s/);
+  assert.match(await marks.nth(1).getAttribute('aria-label'), /^Turn 2: confusion L4/);
+  assert.match(await marks.nth(2).getAttribute('aria-label'), /^Turn 3: amusement L4/);
+  const layout = await scenario(() => {
+    const s = window.viewer.scenario;
+    const result = s.results.get('current');
+    const expected = [];
+    let start = 0;
+    s.scenario.turns.forEach((turn, i) => {
+      expected.push(start);
+      const audio = s.scenario.audio[i];
+      start += Math.ceil((audio.samples.length / audio.sampleRate) * 30) + Math.round(turn.gap * 30);
+    });
+    return { starts: result.turns.map((t) => t.startFrame), expected, frames: result.frameCount, end: start, boundaries: s.boundaries };
+  });
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(layout.starts[i] - layout.expected[i]) <= 1, JSON.stringify(layout));
+  assert.ok(Math.abs(layout.frames - layout.end) <= 2, JSON.stringify(layout));
+  assert.deepEqual(layout.boundaries.map((b) => b.frame), layout.starts.slice(1));
+
+  // The boundaries are drawn: a full-height line of the boundary colour at each, none beside it.
+  const columns = await scenario(async () => {
+    const { BOUNDARY_RGB } = await import('/viewer/scenario.js');
+    const s = window.viewer.scenario;
+    s.tick(performance.now(), 0, false); // draw now
+    const canvas = document.getElementById('timeline-canvas');
+    const ratio = canvas.width / canvas.getBoundingClientRect().width;
+    const g = canvas.getContext('2d');
+    const share = (x, top, bottom) => {
+      const data = g.getImageData(Math.floor(x * ratio), Math.ceil(top * ratio), 1, Math.floor((bottom - top) * ratio)).data;
+      let hits = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (BOUNDARY_RGB.every((c, k) => Math.abs(data[i + k] - c) <= 12)) hits++;
+      }
+      return hits / (data.length / 4);
+    };
+    const box = canvas.getBoundingClientRect();
+    const markLefts = [...document.querySelectorAll('.turn-mark')].map((m) => m.getBoundingClientRect().left - box.left);
+    return s.boundaries.map((b) => ({ on: share(b.x, b.top + 2, b.bottom - 2), beside: share(b.x + 8, b.top + 2, b.bottom - 2), x: b.x, mark: markLefts }));
+  });
+  for (const [i, c] of columns.entries()) {
+    assert.ok(c.on > 0.8, `boundary ${i + 1} is drawn: ${JSON.stringify(c)}`);
+    assert.ok(c.beside < 0.05, `and only there: ${JSON.stringify(c)}`);
+    assert.ok(Math.abs(c.mark[i + 1] - c.x) < 3, `the turn's label starts at its boundary: ${JSON.stringify(c)}`);
+  }
+
+  // The sound: every turn's audio at its turn's start, silence in the gaps.
+  const sound = await scenario(() => {
+    const s = window.viewer.scenario;
+    const samples = s.buffer.getChannelData(0);
+    const rate = s.buffer.sampleRate;
+    const rms = (from, to) => {
+      let sum = 0;
+      const a = Math.floor(from * rate);
+      const b = Math.floor(to * rate);
+      for (let i = a; i < b; i++) sum += samples[i] * samples[i];
+      return Math.sqrt(sum / Math.max(1, b - a));
+    };
+    const t = s.results.get('current').turns;
+    return { duration: s.buffer.duration, frames: s.frameCount(), speech: t.map((x) => rms(x.startFrame / 30, x.startFrame / 30 + 0.8)), gaps: t.map((x) => rms(x.endFrame / 30 - 0.3, x.endFrame / 30 - 0.05)) };
+  });
+  assert.ok(Math.abs(sound.duration - sound.frames / 30) < 0.01, JSON.stringify(sound));
+  for (const level of sound.speech) assert.ok(level > 0.01, JSON.stringify(sound));
+  for (const level of sound.gaps) assert.equal(level, 0, JSON.stringify(sound));
+
+  // A/B/C: three avatars; a dialogue's turns snap, so the three renders are the same, and it says so.
+  for (const label of ['CURRENT', 'MIDDLE', 'none']) assert.ok(await page.locator('.scenario-stage .pane:not([hidden]) .pane-label', { hasText: new RegExp(`^${label}$`) }).isVisible());
+  const differ = () => scenario(() => {
+    const r = window.viewer.scenario.results;
+    const diff = (a, b) => a.blendshapes.reduce((m, x, i) => Math.max(m, Math.abs(x - b.blendshapes[i])), 0);
+    return { sets: [...r.keys()], middle: diff(r.get('current'), r.get('middle')), none: diff(r.get('current'), r.get('none')) };
+  });
+  assert.deepEqual(await differ(), { sets: ['current', 'middle', 'none'], middle: 0, none: 0 });
+  assert.match(await page.locator('#scenario-state').textContent(), /a dialogue: turns snap/);
+
+  // Play: the clock runs, the avatars follow the rendered frames, the jaw moves.
+  await page.getByRole('button', { name: /Play/ }).click();
+  await page.waitForFunction(() => window.viewer.scenario.state === 'playing' && window.viewer.scenario.time() > 0.5, null, { timeout: 20_000 });
+  const jaw = [];
+  for (let k = 0; k < 12; k++) {
+    jaw.push(await scenario(async () => {
+      const { channelNames } = await import('animasync-face');
+      const s = window.viewer.scenario;
+      const shown = s.avatars.get('current').shown;
+      return { t: s.time(), jaw: shown[channelNames().indexOf('jawOpen')] };
+    }));
+    await page.waitForTimeout(120);
+  }
+  assert.ok(jaw.at(-1).t > jaw[0].t + 0.8, `the scenario plays: ${JSON.stringify(jaw)}`);
+  const jaws = jaw.map((j) => j.jaw);
+  assert.ok(Math.max(...jaws) - Math.min(...jaws) > 0.1, `the jaw moves with the speech: ${JSON.stringify(jaw)}`);
+  assert.match(await page.locator('#scenario-time').textContent(), /^\d+\.\d \/ \d+\.\d s$/);
+
+  // Edit anger L3 while it plays: the scenario re-renders with the edit, the sound goes on.
+  const browIn = (set = 'current') => scenario(async (set) => {
+    const { channelNames } = await import('animasync-face');
+    const s = window.viewer.scenario;
+    const r = s.results.get(set);
+    const i = channelNames().indexOf('browDownLeft');
+    let max = 0;
+    for (let f = 20; f < r.turns[0].endFrame; f++) max = Math.max(max, r.blendshapes[f * 52 + i]);
+    return { max, renders: s.renders };
+  }, set);
+  const before = await browIn();
+  await page.getByRole('button', { name: 'anger L3', exact: true }).click();
+  const field = page.getByLabel('browDownLeft value', { exact: true });
+  const authored = Number(await field.inputValue());
+  assert.ok(authored < 0.9, `anger L3 browDownLeft starts below 0.9 (${authored})`);
+  await field.fill('1');
+  await page.waitForFunction((n) => window.viewer.scenario.renders > n, before.renders, { timeout: 30_000 });
+  const after = await browIn();
+  assert.ok(after.max > before.max + 0.05, `the edit shows in turn 1: ${JSON.stringify({ before, after })}`);
+  assert.ok(['playing', 'ended'].includes(await scenario(() => window.viewer.scenario.state)), 'the sound was not stopped');
+  await page.getByRole('button', { name: /Undo/ }).click();
+  await page.waitForFunction((n) => window.viewer.scenario.renders > n, after.renders, { timeout: 30_000 });
+  assert.ok(Math.abs((await browIn()).max - before.max) < 1e-6, 'undo re-renders the authored value');
+
+  // Seek with a turn's mark (paused, so the time stays where the seek put it).
+  await scenario(() => window.viewer.scenario.pause());
+  await marks.nth(2).click();
+  const seek = await scenario(() => ({ t: window.viewer.scenario.time(), start: window.viewer.scenario.results.get('current').turns[2].startFrame / 30 }));
+  assert.equal(seek.t, seek.start);
+
+  // A monologue: the smoothing sets differ, most of all none (turns snap) from CURRENT.
+  await page.getByLabel('Scenario', { exact: true }).selectOption('arc-monologue');
+  await loaded('arc-monologue');
+  const monologue = await differ();
+  assert.ok(monologue.middle > 0.01 && monologue.none > monologue.middle, JSON.stringify(monologue));
+  // Play, then pause: the clock stops.
+  await page.getByRole('button', { name: /Play/ }).click();
+  await page.waitForFunction(() => window.viewer.scenario.state === 'playing', null, { timeout: 20_000 });
+  await page.getByRole('button', { name: /Pause/ }).click();
+  assert.equal(await scenario(() => window.viewer.scenario.state), 'paused');
+  const pausedAt = await scenario(() => window.viewer.scenario.time());
+  await page.waitForTimeout(300);
+  assert.equal(await scenario(() => window.viewer.scenario.time()), pausedAt);
+
+  // One smoothing set: one avatar, one render.
+  await page.getByLabel('Smoothing', { exact: true }).selectOption('middle');
+  await page.waitForFunction(() => [...window.viewer.scenario.results.keys()].join() === 'middle', null, { timeout: 30_000 });
+  assert.equal(await page.locator('.scenario-stage .pane:not([hidden])').count(), 1);
+
+  // A scenario with its audio from disk; one whose audio is missing is refused, the current one stays.
+  const files = ['dialogue-reactions.json', 'dialogue-reactions-1.wav', 'dialogue-reactions-2.wav', 'dialogue-reactions-3.wav'];
+  const mine = join(dir, 'scenario');
+  await mkdir(mine, { recursive: true });
+  const doc = JSON.parse(await readFile(new URL('../../www/scenarios/dialogue-reactions.json', import.meta.url), 'utf8'));
+  doc.id = 'my-take';
+  await writeFile(join(mine, 'my-take.json'), JSON.stringify(doc));
+  for (const f of files.slice(1)) await copyFile(new URL(`../../www/scenarios/${f}`, import.meta.url), join(mine, f));
+  const input = page.getByLabel('Open a scenario (.json) with its audio files');
+  await input.setInputFiles([join(mine, 'my-take.json'), ...files.slice(1).map((f) => join(mine, f))]);
+  await loaded('my-take');
+  assert.match(await page.getByLabel('Scenario', { exact: true }).locator('option:checked').textContent(), /my-take \(from disk\)/);
+  await input.setInputFiles([join(mine, 'my-take.json'), join(mine, files[1])]);
+  await page.waitForFunction(() => document.getElementById('error-text').textContent.includes('was not loaded'));
+  const refused = await page.getByRole('alert').textContent();
+  assert.match(refused, /dialogue-reactions-2\.wav/);
+  assert.match(refused, /current scenario stays/);
+  assert.equal(await scenario(() => window.viewer.scenario.scenario.id), 'my-take');
   assert.deepEqual(errors, []);
 });

@@ -1,6 +1,7 @@
 // The preset viewer: edit the authored presets (16 emotions x L1/L3/L5, 52 ARKit weights each)
 // with the avatar updating live, sweep the intensity through the real compiler, import and
-// export preset libraries, undo/redo, and autosave to localStorage.
+// export preset libraries, undo/redo, and autosave to localStorage; scenario playback (scenario.js)
+// re-renders the scenario with every edit.
 //
 // The library lives in wasm (PresetLibrary) and is only changed through `setPreset` /
 // `removePreset` / `fromJson`, which validate. History is a list of whole-library JSON texts
@@ -10,6 +11,7 @@ import init, {
   channelNames, channelTable, compileExpression, compileModes, emotionTaxonomy, levelVad, PresetLibrary,
 } from 'animasync-face';
 import { VrmFaceDriver } from 'animasync-face/vrm';
+import { ScenarioPanel } from './scenario.js';
 
 const $ = (id) => document.getElementById(id);
 const LEVELS = [1, 3, 5];
@@ -46,6 +48,8 @@ let compareDriver = null;
 let compareTo = 'none'; // 'none' | 'builtin' | 'emotion:level'
 let StageClass = null;
 let webgl = null;
+let scenario = null; // the scenario playback panel
+let scenarioState = null; // its saved state, until the panel exists
 const compareShown = new Float32Array(52);
 const shown = new Float32Array(52);
 const rows = new Map(); // channel name -> { range, number, message, row, link? }
@@ -67,6 +71,7 @@ const viewer = {
   undo: () => undo(),
   redo: () => redo(),
   canvasStats: () => stage?.canvasStats() ?? null,
+  get scenario() { return scenario; },
 };
 window.viewer = viewer;
 
@@ -165,7 +170,9 @@ function save() {
   clearTimeout(saveTimer);
   try {
     localStorage.setItem(STORE_LIBRARY, library.toJson());
-    localStorage.setItem(STORE_STATE, JSON.stringify({ selection, links: [...links], sweepLevel, mode: $('mode').value, compareTo }));
+    localStorage.setItem(STORE_STATE, JSON.stringify({
+      selection, links: [...links], sweepLevel, mode: $('mode').value, compareTo, scenario: scenario?.savedState ?? scenarioState,
+    }));
     $('save-state').textContent = savedText();
   } catch (error) {
     $('save-state').textContent = 'Not saved';
@@ -191,6 +198,7 @@ function restore() {
     if (Number.isFinite(state?.sweepLevel)) sweepLevel = Math.min(5, Math.max(1, state.sweepLevel));
     if (state?.mode && compileModes().includes(state.mode)) $('mode').value = state.mode;
     if (typeof state?.compareTo === 'string') compareTo = state.compareTo;
+    scenarioState = state?.scenario ?? null;
   } catch { /* storage unavailable or state unreadable: start fresh */ }
   if (text) {
     try {
@@ -545,6 +553,7 @@ function changed({ except = null } = {}) {
   drawShowing();
   updateHistoryButtons();
   scheduleSave();
+  scenario?.libraryChanged();
 }
 
 function select(emotion, level) {
@@ -575,7 +584,8 @@ function tick(nowMs) {
     const phase = ((nowMs - sweepStart) / 4000) % 1; // L1 -> L5 -> L1 in 4 s
     setSweep(1 + 4 * (phase < 0.5 ? phase * 2 : 2 - phase * 2));
   }
-  if (stage && nowMs - lastRenderMs >= renderInterval) {
+  const due = nowMs - lastRenderMs >= renderInterval;
+  if (stage && due) {
     driver?.apply(shown);
     stage.animate(nowMs / 1000, dt, shown[names.indexOf('jawOpen')] * 0.3);
     stage.render();
@@ -584,8 +594,9 @@ function tick(nowMs) {
       compareStage.animate(nowMs / 1000, dt, 0);
       compareStage.render();
     }
-    lastRenderMs = nowMs;
   }
+  scenario?.tick(nowMs, dt, due);
+  if (due) lastRenderMs = nowMs;
   requestAnimationFrame(tick);
 }
 
@@ -742,10 +753,12 @@ async function main() {
 
   const { Stage, webglSupport } = await import('/demo/stage.js');
   // The demo's stage, framed closer: the face fills the view (an editor looks at the face).
+  // `zoom` > 1 frames tighter (the scenario panel's small panes show the face alone).
   class FaceStage extends Stage {
     frame() {
       const tan = Math.tan((this.camera.fov * Math.PI) / 360);
-      const distance = Math.max(0.17 / tan, 0.105 / (tan * this.camera.aspect));
+      const zoom = this.zoom ?? 1;
+      const distance = Math.max(0.17 / (zoom * tan), 0.105 / (zoom * tan * this.camera.aspect));
       const { x, y, z } = this.focus;
       this.camera.position.set(x, y + 0.05, z + distance);
       this.camera.lookAt(x, y + 0.04, z);
@@ -754,6 +767,22 @@ async function main() {
   }
   webgl = webglSupport();
   StageClass = FaceStage;
+  scenario = new ScenarioPanel({
+    names,
+    libraryJson: () => library.toJson(),
+    makeStage: (canvas, pane) => {
+      if (!webgl) return null;
+      const small = new FaceStage(canvas, pane, webgl);
+      small.zoom = 1.2;
+      small.frame();
+      return small;
+    },
+    avatar: DEFAULT_AVATAR,
+    showError,
+    saveState: scheduleSave,
+  });
+  scenario.restoreState(scenarioState);
+  scenario.start().catch((error) => showError(`Scenario playback could not start: ${reason(error)}.`));
   if (webgl) {
     stage = new FaceStage($('avatar'), $('pane-a'), webgl);
     renderInterval = webgl.software ? 1000 / 20 : 0;
