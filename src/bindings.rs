@@ -13,8 +13,9 @@ use wasm_bindgen::prelude::*;
 use crate::model::Input;
 use crate::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
-    FaceError, Intensity, LipSync, ModelLipSync, OnnxModel, Pcm, PresetLibrary, RenderOptions,
-    Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams, Vad, CHANNEL_COUNT, FPS,
+    FaceError, Intensity, LexiconClassifier, LipSync, ModelLipSync, OnnxModel, Pcm, PresetLibrary,
+    RenderOptions, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams, Vad,
+    CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -100,6 +101,23 @@ export interface RenderedScenario {
   /** The speech gate's weight per frame. */
   speech: Float32Array;
 }
+export interface ClassifyEmotionOptions {
+  /** The same speaker's previous line: its cues count half, for lines whose emotion is in the line before. */
+  previous?: string;
+}
+/** What `classifyEmotion` says about a line. */
+export interface EmotionGuess {
+  /** One of the 16 emotion ids; "neutral" when the text gives too little evidence. */
+  emotion: string;
+  /** 1..5. */
+  level: number;
+  /** Valence, arousal, dominance, each in [-1, 1]. */
+  vad: [number, number, number];
+  /** The chosen emotion's score, in (0, 1). */
+  confidence: number;
+  /** Every emotion's score; they sum to 1. */
+  scores: Record<string, number>;
+}
 "#;
 
 #[wasm_bindgen]
@@ -122,6 +140,46 @@ extern "C" {
     pub type EmotionRequestValue;
     #[wasm_bindgen(typescript_type = "ClipResult")]
     pub type ClipResultValue;
+    #[wasm_bindgen(typescript_type = "ClassifyEmotionOptions")]
+    pub type ClassifyEmotionOptionsValue;
+    #[wasm_bindgen(typescript_type = "EmotionGuess")]
+    pub type EmotionGuessValue;
+}
+
+/// A JS string as Rust text, refusing what is not a string or not well-formed UTF-16 (an
+/// unpaired surrogate would otherwise turn silently into U+FFFD).
+fn js_text(place: &str, value: &JsValue) -> Result<String, JsError> {
+    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
+        return Err(JsError::new(&format!("{place} must be a string")));
+    };
+    if !text.is_valid_utf16() {
+        return Err(JsError::new(&format!(
+            "{place}: contains an unpaired UTF-16 surrogate (text cut in the middle of an emoji or a character outside the BMP?); pass well-formed text"
+        )));
+    }
+    Ok(String::from(text))
+}
+
+/// Guesses the emotion of a line about to be spoken (English or Korean) with the built-in
+/// lexicon-and-rules classifier: `{emotion, level, vad, confidence, scores}`.
+#[wasm_bindgen(js_name = classifyEmotion)]
+pub fn classify_emotion(
+    text: JsValue,
+    options: Option<ClassifyEmotionOptionsValue>,
+) -> Result<EmotionGuessValue, JsError> {
+    let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+    check_keys("options", &options, &["previous"])?;
+    let text = js_text("text", &text)?;
+    let previous = get(&options, "previous");
+    let previous = if previous.is_undefined() || previous.is_null() {
+        None
+    } else {
+        Some(js_text("previous", &previous)?)
+    };
+    let guess = LexiconClassifier::builtin()
+        .classify(&text, previous.as_deref())
+        .map_err(js_error)?;
+    Ok(to_js(&guess.report())?.unchecked_into())
 }
 
 fn js_error(e: FaceError) -> JsError {

@@ -21,6 +21,7 @@
 //! - [`merge`]: lip sync + expression by channel class.
 //! - [`render`]: a scenario -> frames, composing all of the above (offline).
 //! - [`engine`]: audio chunks -> frames, composing the same pieces causally (streaming).
+//! - [`text_emotion`]: the line about to be spoken -> emotion, level and VAD (lexicon and rules).
 
 pub mod channels;
 pub mod default_model;
@@ -43,6 +44,7 @@ pub mod resample;
 pub mod scenario;
 pub mod smoothing;
 pub mod temporal;
+pub mod text_emotion;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
@@ -60,3 +62,4 @@ pub use presets::{PresetLibrary, AUTHORED_LEVELS};
 pub use render::{render, RenderOptions, Rendered, TurnSpan};
 pub use scenario::{Regime, Scenario, Turn};
 pub use temporal::{SmoothingParams, SmoothingSet, TemporalParams, FPS};
+pub use text_emotion::{EmotionGuess, Lexicon, LexiconClassifier};

@@ -531,3 +531,88 @@ fn lipsync_runs_a_model_or_the_fallback() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn emotion_prints_the_guess_as_json() {
+    let guess = json(&cli(&["emotion", "I'm so happy to see you!!"]));
+    assert_eq!(guess["emotion"], "joy");
+    let level = guess["level"].as_u64().unwrap();
+    assert!((3..=5).contains(&level), "{guess}");
+    assert_eq!(guess["vad"].as_array().unwrap().len(), 3);
+    let scores = guess["scores"].as_object().unwrap();
+    assert_eq!(scores.len(), 16);
+    assert_eq!(scores["joy"], guess["confidence"]);
+    let keys: Vec<&str> = guess
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 5);
+
+    let line = "The seat was empty the whole time.";
+    assert_eq!(json(&cli(&["emotion", line]))["emotion"], "neutral");
+    let with = json(&cli(&[
+        "emotion",
+        line,
+        "--previous",
+        "I miss her so much, since the funeral.",
+    ]));
+    assert_ne!(with["emotion"], "neutral", "{with}");
+    assert_eq!(
+        json(&cli(&["emotion", "이거 진짜 짜증나"]))["emotion"],
+        "frustration"
+    );
+
+    assert_fails(&["emotion", ""], "text: is empty");
+    assert_fails(
+        &["emotion", "fine", "--previous", " "],
+        "previous: is empty",
+    );
+    assert_fails(&["emotion", &"ha ".repeat(4000)], "sentence by sentence");
+}
+
+#[test]
+fn emotion_eval_reports_accuracy_and_a_confusion_table() {
+    let out = cli(&[
+        "emotion-eval",
+        "data/text/eval/en.jsonl",
+        "data/text/eval/ko.jsonl",
+    ]);
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report.matches("### data/text/eval/").count(), 2, "{report}");
+    assert!(
+        report.contains("(176 lines, previous line used)"),
+        "{report}"
+    );
+    // 16 rows per table, each ending in its recall.
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("| joy |")).count(),
+        2
+    );
+    let exact: Vec<f64> = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("exact "))
+        .map(|l| l.split('%').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(exact.len(), 2);
+    // Far above chance (6.25%) on lines written without seeing the lexicon.
+    assert!(exact.iter().all(|&e| e > 25.0), "{exact:?}");
+
+    let dir = scratch("emotion-eval");
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"text\": \"hi\", \"emotion\": \"happyness\", \"level\": 3}\n",
+    )
+    .unwrap();
+    assert_fails(
+        &["emotion-eval", bad.to_str().unwrap()],
+        "bad.jsonl:1: unknown emotion \"happyness\"",
+    );
+}

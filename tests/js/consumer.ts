@@ -1,13 +1,13 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { AnimasyncCompat } from 'animasync-face/compat';
 import type { ProcessResult } from 'animasync-face/compat';
 import { VrmFaceDriver, presetWeights, perfectSyncCoverage, PERFECT_SYNC_MIN_COVERAGE } from 'animasync-face/vrm';
 import type { VrmLike, VrmDriveMode, VrmPresetName, VrmFaceDriverOptions } from 'animasync-face/vrm';
 import type { Microphone, FramesEvent } from 'animasync-face/microphone';
-import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult } from 'animasync-face';
+import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult, EmotionGuess } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
   await init();
@@ -37,7 +37,11 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   library.free();
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
-  return weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
+  const guess: EmotionGuess = classifyEmotion('so happy!', { previous: 'hello' });
+  const valence: number = guess.vad[0] + guess.scores['joy'] + guess.level + guess.confidence;
+  // @ts-expect-error: options are checked
+  classifyEmotion('x', { previus: 'y' });
+  return valence + weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
 }
 
 export async function live(): Promise<Microphone | string> {

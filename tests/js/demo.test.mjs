@@ -236,6 +236,27 @@ test('files that are not audio or not an avatar are refused with what to do; dro
   await page.close();
 });
 
+test('a typed line sets the emotion and level; a blank one says what to do', async () => {
+  const { page, errors } = await openDemo();
+  const line = page.getByLabel('A line to set the emotion from');
+  await line.fill("I'm so happy to see you!!");
+  await line.press('Enter');
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'joy');
+  const guess = await page.evaluate(() => window.demo.fromText);
+  assert.equal(await page.locator('#level').inputValue(), String(guess.level));
+  assert.match(await page.locator('#line-result').textContent(), /^joy L\d · \d+% sure · VAD /);
+  // Korean, and the line before as context.
+  await line.fill('장례식 끝나고 나서 아무것도 못 하겠어.');
+  await page.getByRole('button', { name: 'Set from text' }).click();
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'grief');
+  await line.fill('   ');
+  await line.press('Enter');
+  assert.match(await page.locator('#line-result').textContent(), /text: is empty/);
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'grief', 'a refused line changes nothing');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a page whose scripts or avatar cannot be fetched says what to do', async () => {
   const page = await browser.context.newPage();
   await page.route('**/pkg/vrm.js', (route) => route.abort());

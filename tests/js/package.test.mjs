@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad,
-  PresetLibrary, OnnxModel, renderScenario, Engine,
+  PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion,
 } from 'animasync-face';
 
 import { decodeWav } from './wav.mjs';
@@ -280,4 +280,29 @@ test('Engine rejects bad options and input with clear errors, and keeps working'
   } finally {
     engine.free();
   }
+});
+
+test('classifyEmotion: clear lines in English and Korean, context, and bad text refused', () => {
+  const joy = classifyEmotion("I'm so happy to see you!!");
+  assert.equal(joy.emotion, 'joy');
+  assert.ok(joy.level >= 3 && joy.level <= 5, JSON.stringify(joy));
+  assert.ok(joy.vad[0] > 0.3, JSON.stringify(joy));
+  assert.equal(Object.keys(joy.scores).length, 16);
+  assert.ok(Math.abs(Object.values(joy.scores).reduce((a, b) => a + b, 0) - 1) < 0.01);
+  assert.equal(joy.confidence, joy.scores.joy);
+  assert.equal(classifyEmotion('너무 무서워요 ㅠㅠ').emotion, 'fear');
+  assert.equal(classifyEmotion('The meeting starts at three.').emotion, 'neutral');
+  const line = 'The seat was empty the whole time.';
+  assert.equal(classifyEmotion(line).emotion, 'neutral');
+  assert.notEqual(classifyEmotion(line, { previous: 'I miss her so much, since the funeral.' }).emotion, 'neutral');
+
+  const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+  throwsWith(() => classifyEmotion(''), /text: is empty/);
+  throwsWith(() => classifyEmotion('ha '.repeat(5000)), /15000 characters.*sentence by sentence/);
+  throwsWith(() => classifyEmotion('broken \uD83D emoji'), /text: contains an unpaired UTF-16 surrogate/);
+  throwsWith(() => classifyEmotion('fine', { previous: '\uDE00' }), /previous: contains an unpaired UTF-16 surrogate/);
+  throwsWith(() => classifyEmotion(42), /text must be a string/);
+  throwsWith(() => classifyEmotion('fine', { previus: 'x' }), /unknown field `previus`/);
+  // A well-formed pair (an emoji outside the BMP) is fine.
+  assert.equal(classifyEmotion('\uD83D\uDE02').emotion, 'amusement');
 });

@@ -12,7 +12,7 @@
 //    hear rather than with the sound the context is rendering.
 // The VRM driver (animasync-face/vrm) interpolates the queued frames at that time and applies
 // them; between sources the face rests on the chosen emotion with blinks (IdleFace).
-import init, { channelNames, channelTable, emotionTaxonomy, PresetLibrary } from 'animasync-face';
+import init, { channelNames, channelTable, classifyEmotion, emotionTaxonomy, PresetLibrary } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { VrmFaceDriver } from 'animasync-face/vrm';
 
@@ -120,6 +120,36 @@ function onFrames(event, from) {
     demo.arrivalLagMs = lags.toSorted((a, b) => a - b)[lags.length >> 1];
     if (autoTurns() && Number.isFinite(event.level) && micTurns.feed(event.level, event.count / FPS)) newTurn(true);
   }
+}
+
+/**
+ * "Set from text": the line's emotion and level, guessed on this device, become the picker's
+ * and start a new turn. The line typed before is the context (the same speaker's previous line).
+ */
+let previousLine = null;
+function setFromText(text) {
+  const result = $('line-result');
+  let guess;
+  try {
+    guess = classifyEmotion(text, previousLine === null ? undefined : { previous: previousLine });
+  } catch (error) {
+    result.textContent = reason(error);
+    result.classList.add('error');
+    return;
+  }
+  previousLine = text;
+  result.classList.remove('error');
+  const input = document.querySelector(`input[name=emotion][value="${guess.emotion}"]`);
+  if (input) input.checked = true;
+  $('level').value = String(guess.level);
+  $('level-value').textContent = String(guess.level);
+  const sure = Math.round(guess.confidence * 100);
+  const vad = guess.vad.map((x) => x.toFixed(2)).join(' ');
+  result.textContent = guess.emotion === 'neutral' && sure < 60
+    ? `neutral: no clear emotion in the words (${sure}% sure) · VAD ${vad}`
+    : `${guess.emotion} L${guess.level} · ${sure}% sure · VAD ${vad}`;
+  demo.fromText = guess;
+  newTurn();
 }
 
 function newTurn(automatic = false) {
@@ -394,6 +424,10 @@ function wireControls() {
   $('new-turn').addEventListener('click', () => newTurn());
   $('level').addEventListener('input', () => { $('level-value').textContent = $('level').value; });
   $('level').addEventListener('change', () => newTurn());
+  $('from-text').addEventListener('submit', (event) => {
+    event.preventDefault();
+    setFromText($('line').value);
+  });
   $('smoothing').addEventListener('change', setSmoothing);
   $('audio-file').addEventListener('change', (event) => {
     const [file] = event.target.files;

@@ -7,6 +7,7 @@ use animasync_face::{
 };
 
 use crate::bench;
+use crate::emotion_cmd;
 use crate::render_cmd::{self, Format, RenderSetup};
 use clap::{Args, Parser, Subcommand};
 
@@ -41,6 +42,30 @@ enum Command {
     Bench(BenchArgs),
     /// Time a lip-sync model in tract and the whole streaming pipeline with it.
     BenchModel(BenchModelArgs),
+    /// Guess the emotion of a line about to be spoken (English or Korean): prints
+    /// {"emotion", "level", "vad": [v, a, d], "confidence", "scores": {...}}.
+    Emotion(EmotionArgs),
+    /// Accuracy of the text -> emotion classifier on labelled JSON Lines files, as Markdown.
+    EmotionEval(EmotionEvalArgs),
+}
+
+#[derive(Args)]
+struct EmotionArgs {
+    /// The line.
+    text: String,
+    /// The same speaker's previous line, for context.
+    #[arg(long)]
+    previous: Option<String>,
+}
+
+#[derive(Args)]
+struct EmotionEvalArgs {
+    /// JSON Lines files of {"text", "emotion", "level", "previous"?} (e.g. data/text/eval/en.jsonl).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Ignore the "previous" lines.
+    #[arg(long)]
+    no_context: bool,
 }
 
 #[derive(Args)]
@@ -292,6 +317,8 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::BenchModel(args) => {
             bench::run_model(&args.model, &args.manifest, args.seconds, args.runs)
         }
+        Command::Emotion(args) => emotion_cmd::classify(&args.text, args.previous.as_deref()),
+        Command::EmotionEval(args) => emotion_cmd::evaluate(&args.files, !args.no_context),
     }
 }
 

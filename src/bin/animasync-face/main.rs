@@ -6,6 +6,8 @@ mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
+mod emotion_cmd;
+#[cfg(not(target_arch = "wasm32"))]
 mod render_cmd;
 
 #[cfg(not(target_arch = "wasm32"))]
