@@ -641,17 +641,8 @@ impl LexiconClassifier {
     fn korean_hits(&self, text: &str, chars: &[char]) -> Vec<Hit> {
         let language = &self.lexicon.korean;
         let mut hits = Vec::new();
-        // Byte offset -> char index, for the spans.
-        let char_at: HashMap<usize, usize> = text
-            .char_indices()
-            .enumerate()
-            .map(|(i, (b, _))| (b, i))
-            .collect();
         for cue in &language.cues {
-            let term = &cue.tokens[0];
-            for (byte, _) in text.match_indices(term.as_str()) {
-                let start = char_at[&byte];
-                let end = start + term.chars().count();
+            for (start, end) in occurrences(text, &cue.tokens[0]) {
                 let before = clause_window(chars, start, KO_NEGATION_BEFORE, false);
                 let after = clause_window(chars, end, KO_NEGATION_AFTER, true);
                 let negated = language.negators.iter().any(|n| {
@@ -679,16 +670,9 @@ impl LexiconClassifier {
 
     fn emoji_hits(&self, text: &str, chars: &[char]) -> Vec<Hit> {
         let mut hits = Vec::new();
-        let char_at: HashMap<usize, usize> = text
-            .char_indices()
-            .enumerate()
-            .map(|(i, (b, _))| (b, i))
-            .collect();
         for (symbol, emotion, weight) in &self.lexicon.emoji {
             let emoticon = symbol.is_ascii();
-            for (byte, _) in text.match_indices(symbol.as_str()) {
-                let start = char_at[&byte];
-                let end = start + symbol.chars().count();
+            for (start, end) in occurrences(text, symbol) {
                 let bounded = |i: Option<&char>| i.is_none_or(|c| c.is_whitespace());
                 if emoticon
                     && !(bounded(start.checked_sub(1).and_then(|i| chars.get(i)))
@@ -802,6 +786,19 @@ fn is_english_negator(negators: &[String], token: &str) -> bool {
         || negators
             .iter()
             .any(|n| n == token || n.split(' ').next() == Some(token))
+}
+
+/// The character spans of every occurrence of `needle` in `text` (counted in one pass).
+fn occurrences(text: &str, needle: &str) -> Vec<(usize, usize)> {
+    let length = needle.chars().count();
+    let (mut byte, mut chars) = (0, 0);
+    text.match_indices(needle)
+        .map(|(at, _)| {
+            chars += text[byte..at].chars().count();
+            byte = at;
+            (chars, chars + length)
+        })
+        .collect()
 }
 
 /// The tokens before `i` in the same clause.
@@ -933,6 +930,13 @@ mod tests {
             guess("see you later :D").emotion,
             guess("see you later 😄").emotion
         );
+    }
+
+    #[test]
+    fn occurrences_are_character_spans() {
+        assert_eq!(occurrences("짜증나 진짜 짜증", "짜증"), vec![(0, 2), (7, 9)]);
+        assert_eq!(occurrences("ㅋㅋㅋㅋㅋ", "ㅋㅋ"), vec![(0, 2), (2, 4)]);
+        assert_eq!(occurrences("abc", "x"), vec![]);
     }
 
     #[test]
