@@ -22,6 +22,7 @@
 //! - [`render`]: a scenario -> frames, composing all of the above (offline).
 //! - [`engine`]: audio chunks -> frames, composing the same pieces causally (streaming).
 //! - [`text_emotion`]: the line about to be spoken -> emotion, level and VAD (lexicon and rules).
+//! - [`wordpiece`]: WordPiece tokenization (Korean-aware) for a user's ONNX text classifier.
 
 pub mod channels;
 pub mod default_model;
@@ -45,6 +46,7 @@ pub mod scenario;
 pub mod smoothing;
 pub mod temporal;
 pub mod text_emotion;
+pub mod wordpiece;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
