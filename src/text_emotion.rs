@@ -934,7 +934,10 @@ mod tests {
 
     #[test]
     fn occurrences_are_character_spans() {
-        assert_eq!(occurrences("짜증나 진짜 짜증", "짜증"), vec![(0, 2), (7, 9)]);
+        assert_eq!(
+            occurrences("짜증나 진짜 짜증", "짜증"),
+            vec![(0, 2), (7, 9)]
+        );
         assert_eq!(occurrences("ㅋㅋㅋㅋㅋ", "ㅋㅋ"), vec![(0, 2), (2, 4)]);
         assert_eq!(occurrences("abc", "x"), vec![]);
     }
