@@ -5,8 +5,9 @@ editing a line). Speech comes from the local espeak-ng synthesizer (Debian packa
     python3 scripts/make-scenarios.py
 
 Each scenario file lists its turns; each turn with a line of text gets `<id>-<n>.wav`, rendered
-by espeak-ng with the voice, rate and pitch given here. `index.json` lists the scenarios (the
-preset viewer offers them in this order).
+by espeak-ng with the voice, rate and pitch given here. `www/viewer/scenarios.json` lists them
+for the preset viewer, in this order (outside www/scenarios/, which holds scenarios only: `render
+www/scenarios` renders every JSON file there).
 """
 import json
 import pathlib
@@ -76,8 +77,8 @@ def main():
 def write_index():
     index = {"scenarios": [{"id": s["id"], "file": f"{s['id']}.json", "regime": s["regime"],
                             "description": s["description"]} for s in SCENARIOS]}
-    (OUT / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
-    print("wrote index.json")
+    (ROOT / "www" / "viewer" / "scenarios.json").write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    print("wrote www/viewer/scenarios.json")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ export class ScenarioPanel {
       timeline: $('timeline'), canvas: $('timeline-canvas'), head: $('timeline-head'), marks: $('turn-marks'),
       legend: $('timeline-legend'),
     };
-    this.index = []; // the bundled scenarios: [{id, file, regime, description}]
+    this.index = []; // the bundled scenarios (/viewer/scenarios.json): [{id, file (in /scenarios/), regime, description}]
     this.loads = 0;
     this.scenario = null; // {id, name, text, turns (parsed), audio: [{samples, sampleRate} | null]}
     this.results = new Map(); // smoothing set -> rendered result
@@ -152,7 +152,7 @@ export class ScenarioPanel {
     this.drawLegend();
     this.layoutPanes();
     try {
-      const response = await fetch('/scenarios/index.json');
+      const response = await fetch('/viewer/scenarios.json');
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       this.index = (await response.json()).scenarios;
       for (const s of this.index) el.select.append(new Option(s.id, s.id));
