@@ -320,12 +320,8 @@ impl Language {
                 });
             }
         }
-        for e in taxonomy.emotions() {
-            if !cues
-                .iter()
-                .any(|c| c.emotion == taxonomy.index_of(&e.id).unwrap_or(usize::MAX))
-                && e.id != "neutral"
-            {
+        for (index, e) in taxonomy.emotions().iter().enumerate() {
+            if e.id != "neutral" && !cues.iter().any(|c| c.emotion == index) {
                 return Err(FaceError::InvalidData {
                     place: format!("{place}.cues"),
                     message: format!("no cue for \"{}\"", e.id),

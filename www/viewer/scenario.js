@@ -497,8 +497,13 @@ export class ScenarioPanel {
     el.play.disabled = !ready;
     el.play.textContent = this.state === 'playing' ? '❚❚ Pause' : '▶ Play';
     el.play.setAttribute('aria-pressed', String(this.state === 'playing'));
-    el.time.textContent = ready ? `${this.time().toFixed(1)} / ${this.duration().toFixed(1)} s` : '–';
+    el.time.textContent = this.timeText(this.time());
     el.timeline.dataset.state = this.state;
+  }
+
+  /** "3.2 / 11.6 s", or a dash while there is nothing to play. */
+  timeText(seconds) {
+    return this.scenario && !this.loading ? `${seconds.toFixed(1)} / ${this.duration().toFixed(1)} s` : '–';
   }
 
   setStatus(text) { this.el.state.textContent = text; }
@@ -718,7 +723,7 @@ export class ScenarioPanel {
       g.fillStyle = '#1b1b1b';
       g.fillRect(Math.round(px) - ratio, (PLOT.labels - 4) * ratio, 2 * ratio, (HEIGHT - PLOT.labels - PLOT.axis + 4) * ratio);
     }
-    const text = this.scenario && !this.loading ? `${seconds.toFixed(1)} / ${this.duration().toFixed(1)} s` : '–';
+    const text = this.timeText(seconds);
     if (this.el.time.textContent !== text) this.el.time.textContent = text;
   }
 }
