@@ -22,7 +22,8 @@
 //! - [`render`]: a scenario -> frames, composing all of the above (offline).
 //! - [`engine`]: audio chunks -> frames, composing the same pieces causally (streaming).
 //! - [`text_emotion`]: the line about to be spoken -> emotion, level and VAD (lexicon and rules).
-//! - [`wordpiece`]: WordPiece tokenization (Korean-aware) for a user's ONNX text classifier.
+//! - [`text_model`]: the slot for an ONNX text classifier (manifest, tokenizer, tract).
+//! - [`wordpiece`]: WordPiece tokenization (Korean-aware) for that classifier.
 
 pub mod channels;
 pub mod default_model;
@@ -46,6 +47,7 @@ pub mod scenario;
 pub mod smoothing;
 pub mod temporal;
 pub mod text_emotion;
+pub mod text_model;
 pub mod wordpiece;
 
 #[cfg(target_arch = "wasm32")]
@@ -65,3 +67,4 @@ pub use render::{render, RenderOptions, Rendered, TurnSpan};
 pub use scenario::{Regime, Scenario, Turn};
 pub use temporal::{SmoothingParams, SmoothingSet, TemporalParams, FPS};
 pub use text_emotion::{EmotionGuess, Lexicon, LexiconClassifier};
+pub use text_model::{TextClassifier, TextClassifierManifest};

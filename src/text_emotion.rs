@@ -43,7 +43,7 @@ const VERSION: u32 = 1;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 
 const NEUTRAL_PRIOR: f32 = 0.5;
-const CONTEXT_WEIGHT: f32 = 0.5;
+pub(crate) const CONTEXT_WEIGHT: f32 = 0.5;
 const LEVEL_STEP: f32 = 0.45;
 const VAD_PULL: f32 = 0.35;
 const EXCLAIM_BOOST: f32 = 0.15;

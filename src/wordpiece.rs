@@ -135,34 +135,60 @@ impl WordPiece {
     /// `[CLS] pieces [SEP]` as ids, cut to `max_length` (at least 2) and padded to it.
     pub fn encode(&self, text: &str, max_length: usize) -> Result<Encoding> {
         if max_length < 2 {
-            return Err(FaceError::InvalidData {
-                place: "max_length".into(),
-                message: format!("{max_length} leaves no room for [CLS] and [SEP]"),
-            });
+            return Err(too_short(max_length, "[CLS] and [SEP]"));
         }
         let mut tokens = self.tokenize(text);
-        let room = max_length - 2;
-        let truncated = tokens.len() > room;
-        tokens.truncate(room);
+        let truncated = tokens.len() > max_length - 2;
+        tokens.truncate(max_length - 2);
+        Ok(self.assemble(&[&tokens], max_length, truncated))
+    }
+
+    /// A sentence pair as BERT reads one: `[CLS] first [SEP] second [SEP]`, token type 0 up to
+    /// the first `[SEP]` and 1 after it, cut to `max_length` (at least 3) by dropping the last
+    /// piece of the longer segment until both fit (BERT's longest-first), and padded.
+    pub fn encode_pair(&self, first: &str, second: &str, max_length: usize) -> Result<Encoding> {
+        if max_length < 3 {
+            return Err(too_short(max_length, "[CLS] and two [SEP]"));
+        }
+        let (mut a, mut b) = (self.tokenize(first), self.tokenize(second));
+        let room = max_length - 3;
+        let truncated = a.len() + b.len() > room;
+        while a.len() + b.len() > room {
+            if a.len() > b.len() {
+                a.pop();
+            } else {
+                b.pop();
+            }
+        }
+        Ok(self.assemble(&[&a, &b], max_length, truncated))
+    }
+
+    /// `[CLS]`, then each segment followed by `[SEP]` (segment k has token type k), padding.
+    fn assemble(&self, segments: &[&[String]], max_length: usize, truncated: bool) -> Encoding {
         let mut ids = Vec::with_capacity(max_length);
+        let mut type_ids = Vec::with_capacity(max_length);
         ids.push(self.classify);
-        ids.extend(
-            tokens
-                .iter()
-                .map(|t| self.ids.get(t).copied().unwrap_or(self.unknown)),
-        );
-        ids.push(self.separator);
+        type_ids.push(0);
+        for (k, segment) in segments.iter().enumerate() {
+            for t in segment.iter() {
+                ids.push(self.ids.get(t).copied().unwrap_or(self.unknown));
+                type_ids.push(k as i64);
+            }
+            ids.push(self.separator);
+            type_ids.push(k as i64);
+        }
         let used = ids.len();
         ids.resize(max_length, self.padding);
+        type_ids.resize(max_length, 0);
         let mut attention_mask = vec![1; used];
         attention_mask.resize(max_length, 0);
-        Ok(Encoding {
+        Encoding {
             ids,
             attention_mask,
-            type_ids: vec![0; max_length],
-            tokens,
+            type_ids,
+            tokens: segments.concat(),
             truncated,
-        })
+        }
     }
 
     /// Steps 1-3: cleaned, normalised words and punctuation.
@@ -231,6 +257,13 @@ impl WordPiece {
             }
         }
         pieces.extend(found);
+    }
+}
+
+fn too_short(max_length: usize, needed: &str) -> FaceError {
+    FaceError::InvalidData {
+        place: "max_length".into(),
+        message: format!("{max_length} leaves no room for {needed}"),
     }
 }
 
@@ -321,6 +354,24 @@ mod tests {
         assert_eq!(short.ids, [2, 7, 4, 3]);
         assert!(short.truncated);
         assert!(t.encode("hello", 1).is_err());
+    }
+
+    #[test]
+    fn pairs_have_two_segments_and_cut_the_longer_one_first() {
+        let t = tokenizer(true, true);
+        let e = t.encode_pair("hello", "the unaffable", 10).unwrap();
+        assert_eq!(e.ids, [2, 7, 3, 16, 4, 5, 6, 3, 0, 0]);
+        assert_eq!(e.type_ids, [0, 0, 0, 1, 1, 1, 1, 1, 0, 0]);
+        assert_eq!(e.attention_mask, [1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+        assert!(!e.truncated);
+        // Five pieces for four places: the longer (second) segment loses its last piece.
+        let cut = t.encode_pair("hello", "the unaffable", 7).unwrap();
+        assert_eq!(cut.ids, [2, 7, 3, 16, 4, 5, 3]);
+        assert!(cut.truncated);
+        // When they are equal the second goes first, then they alternate.
+        let even = t.encode_pair("hello the", "hello the", 5).unwrap();
+        assert_eq!(even.ids, [2, 7, 3, 7, 3]);
+        assert!(t.encode_pair("hello", "the", 2).is_err());
     }
 
     #[test]

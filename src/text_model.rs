@@ -1,0 +1,674 @@
+//! The text classifier slot: a user's ONNX text classifier (emotion scores, optionally a
+//! valence/arousal/dominance head) run by tract, with its WordPiece vocabulary, described by a
+//! manifest so that a model plugs in without code.
+//!
+//! ```json
+//! { "schema": "animasync-face/text-classifier-manifest", "version": 1,
+//!   "name": "my-classifier", "model": "classifier.onnx", "vocab": "vocab.txt",
+//!   "tokenizer": { "kind": "wordpiece", "max_length": 64, "lowercase": true },
+//!   "inputs": ["input_ids", "attention_mask", "token_type_ids"],
+//!   "outputs": {
+//!     "emotion": { "index": 0, "labels": ["neutral", "joy", ...], "scores": "logits" },
+//!     "vad": { "index": 1 } },
+//!   "context": "scores", "min_confidence": 0.0 }
+//! ```
+//!
+//! - `tokenizer`: `max_length` (2..=512) tokens per line including `[CLS]`/`[SEP]`;
+//!   `lowercase` (default true), `strip_accents` (default: as `lowercase`, BERT's rule; Hangul
+//!   is never decomposed, see [`crate::wordpiece`]); `special_tokens` names `unknown`,
+//!   `classify`, `separator` and `padding` when a vocabulary spells them other than `[UNK]`,
+//!   `[CLS]`, `[SEP]`, `[PAD]`.
+//! - `inputs`: the graph's inputs in order, each `input_ids`, `attention_mask` or
+//!   `token_type_ids`, `[1, max_length]` of int64 or int32 (read from the graph). A graph whose
+//!   inputs have a free batch or sequence dimension is pinned to `[1, max_length]` when it
+//!   loads.
+//! - `outputs.emotion`: the output (by index) with one score per label; `labels` are emotion
+//!   ids of the taxonomy (any subset of at least two, any order; an emotion not listed scores 0);
+//!   `scores` is `logits` (softmaxed here) or `probabilities` (checked to sum to 1).
+//! - `outputs.vad` (optional): an output of 3 values, valence/arousal/dominance in [-1, 1]
+//!   (clamped: a regression head may overshoot a little). With it the level is that of the
+//!   chosen emotion's anchor nearest the predicted point; without it the level is 3 and the VAD
+//!   point is that anchor.
+//! - `context`: how the same speaker's previous line is used: `scores` (default: the model also
+//!   reads the previous line and its scores count half, as in the lexicon classifier), `pair`
+//!   (the model reads `[CLS] previous [SEP] line [SEP]`, for a model trained on pairs) or
+//!   `none`.
+//! - `min_confidence` (default 0): when the best score is below it the answer is "neutral".
+
+use serde::{Deserialize, Serialize};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::{Factoid, InferenceFact};
+
+use crate::emotion::EmotionTaxonomy;
+use crate::error::{FaceError, Result};
+use crate::json;
+use crate::text_emotion::{check_text, EmotionGuess, CONTEXT_WEIGHT};
+use crate::wordpiece::{Encoding, SpecialTokens, WordPiece};
+
+const SCHEMA: &str = "animasync-face/text-classifier-manifest";
+const VERSION: u32 = 1;
+/// BERT-family models are trained with at most 512 positions.
+pub const MAX_LENGTH: usize = 512;
+/// How far a probability output may sum from 1 and still be read as probabilities.
+const PROBABILITY_TOLERANCE: f32 = 1e-3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextClassifierManifest {
+    pub schema: String,
+    pub version: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The ONNX file's name, for tools (the runtime is handed the bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The vocabulary file's name, for tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocab: Option<String>,
+    pub tokenizer: TokenizerSpec,
+    pub inputs: Vec<InputRole>,
+    pub outputs: OutputsSpec,
+    #[serde(default)]
+    pub context: ContextMode,
+    #[serde(default)]
+    pub min_confidence: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenizerKind {
+    Wordpiece,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenizerSpec {
+    pub kind: TokenizerKind,
+    pub max_length: usize,
+    #[serde(default = "yes")]
+    pub lowercase: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_accents: Option<bool>,
+    #[serde(default)]
+    pub special_tokens: SpecialTokenNames,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpecialTokenNames {
+    pub unknown: String,
+    pub classify: String,
+    pub separator: String,
+    pub padding: String,
+}
+
+impl Default for SpecialTokenNames {
+    fn default() -> Self {
+        let d = SpecialTokens::default();
+        SpecialTokenNames {
+            unknown: d.unknown,
+            classify: d.classify,
+            separator: d.separator,
+            padding: d.padding,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputRole {
+    InputIds,
+    AttentionMask,
+    TokenTypeIds,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsSpec {
+    pub emotion: EmotionOutput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vad: Option<VadOutput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmotionOutput {
+    pub index: usize,
+    pub labels: Vec<String>,
+    pub scores: ScoreKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    Logits,
+    Probabilities,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VadOutput {
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextMode {
+    #[default]
+    Scores,
+    Pair,
+    None,
+}
+
+impl TextClassifierManifest {
+    /// Parses and validates a manifest (everything that can be checked without the model).
+    pub fn from_json(text: &str) -> Result<Self> {
+        let m: TextClassifierManifest = json::parse("text classifier manifest", text)?;
+        json::check_schema(
+            "text classifier manifest",
+            (SCHEMA, VERSION),
+            (&m.schema, m.version),
+        )?;
+        let invalid = |place: &str, message: String| FaceError::InvalidData {
+            place: format!("text classifier manifest.{place}"),
+            message,
+        };
+        let max = m.tokenizer.max_length;
+        let least = if m.context == ContextMode::Pair { 3 } else { 2 };
+        if !(least..=MAX_LENGTH).contains(&max) {
+            return Err(invalid(
+                "tokenizer.max_length",
+                format!("is {max}; it must be {least}..={MAX_LENGTH} ([CLS], [SEP] and the line's pieces)"),
+            ));
+        }
+        if !m.inputs.contains(&InputRole::InputIds) {
+            return Err(invalid(
+                "inputs",
+                "has no \"input_ids\": the model must read the token ids".into(),
+            ));
+        }
+        for (k, role) in m.inputs.iter().enumerate() {
+            if m.inputs[..k].contains(role) {
+                return Err(invalid(
+                    &format!("inputs[{k}]"),
+                    format!("{role:?} is listed twice"),
+                ));
+            }
+        }
+        let taxonomy = EmotionTaxonomy::builtin();
+        let labels = &m.outputs.emotion.labels;
+        if labels.len() < 2 {
+            return Err(invalid(
+                "outputs.emotion.labels",
+                format!(
+                    "has {} label(s); a classifier chooses between at least two",
+                    labels.len()
+                ),
+            ));
+        }
+        for (k, label) in labels.iter().enumerate() {
+            taxonomy.require(
+                &format!("text classifier manifest.outputs.emotion.labels[{k}]"),
+                label,
+            )?;
+            if labels[..k].contains(label) {
+                return Err(FaceError::DuplicateKey {
+                    place: "text classifier manifest.outputs.emotion.labels".into(),
+                    key: label.clone(),
+                });
+            }
+        }
+        if let Some(vad) = &m.outputs.vad {
+            if vad.index == m.outputs.emotion.index {
+                return Err(invalid(
+                    "outputs.vad.index",
+                    format!(
+                        "is {}, the emotion output's index; the VAD head is another output",
+                        vad.index
+                    ),
+                ));
+            }
+        }
+        if !(0.0..1.0).contains(&m.min_confidence) {
+            return Err(invalid(
+                "min_confidence",
+                format!("is {}; it must be in [0, 1)", m.min_confidence),
+            ));
+        }
+        Ok(m)
+    }
+
+    fn special_tokens(&self) -> SpecialTokens {
+        let names = &self.tokenizer.special_tokens;
+        SpecialTokens {
+            unknown: names.unknown.clone(),
+            classify: names.classify.clone(),
+            separator: names.separator.clone(),
+            padding: names.padding.clone(),
+        }
+    }
+}
+
+/// The integer type of the graph's token inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenType {
+    I64,
+    I32,
+}
+
+/// A loaded text classifier: manifest, tokenizer and the optimised graph.
+#[derive(Debug, Clone)]
+pub struct TextClassifier {
+    manifest: TextClassifierManifest,
+    tokenizer: WordPiece,
+    plan: std::sync::Arc<TypedSimplePlan>,
+    token_type: TokenType,
+    /// For each manifest label, its index in the taxonomy.
+    label_emotions: Vec<usize>,
+}
+
+/// Refuses an input whose declared shape cannot be `[1, max_length]`: a rank other than 2, or
+/// a fixed dimension that differs (a free batch or sequence dimension is fine: it is pinned).
+fn check_declared_shape(
+    i: usize,
+    role: InputRole,
+    fact: &InferenceFact,
+    max_length: usize,
+) -> Result<()> {
+    let expected = [1, max_length as i64];
+    let mismatch = |declared: String| {
+        FaceError::Model(format!(
+            "text classifier: input {i} ({role:?}) is declared {declared}; the manifest reads [1, {max_length}] (tokenizer.max_length)"
+        ))
+    };
+    if let Some(rank) = fact.shape.rank().concretize() {
+        if rank != 2 {
+            return Err(mismatch(format!("with rank {rank}")));
+        }
+    }
+    for (k, want) in expected.iter().enumerate() {
+        let dim = fact.shape.dim(k).and_then(|d| d.concretize());
+        if let Some(n) = dim.and_then(|d| d.to_i64().ok()) {
+            if n != *want {
+                return Err(mismatch(format!("{:?}", fact.shape)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
+    move |e| FaceError::Model(format!("text classifier: {context}: {e:#}"))
+}
+
+impl TextClassifier {
+    /// Loads a classifier from its ONNX bytes, its manifest and its `vocab.txt`, checking the
+    /// graph's inputs and outputs against the manifest.
+    pub fn new(model: &[u8], manifest: &str, vocab: &str) -> Result<TextClassifier> {
+        let manifest = TextClassifierManifest::from_json(manifest)?;
+        let strip = manifest
+            .tokenizer
+            .strip_accents
+            .unwrap_or(manifest.tokenizer.lowercase);
+        let tokenizer = WordPiece::new(
+            vocab,
+            manifest.tokenizer.lowercase,
+            strip,
+            &manifest.special_tokens(),
+        )?;
+        if model.is_empty() {
+            return Err(FaceError::Model(
+                "text classifier: the model is empty (0 bytes)".into(),
+            ));
+        }
+        let mut reader = model;
+        let mut graph = tract_onnx::onnx()
+            .model_for_read(&mut reader)
+            .map_err(model_error("cannot read the ONNX model"))?;
+        let roles = &manifest.inputs;
+        if graph.inputs.len() != roles.len() {
+            return Err(FaceError::Model(format!(
+                "text classifier: the model has {} input(s); the manifest's inputs name {} ({:?})",
+                graph.inputs.len(),
+                roles.len(),
+                roles
+            )));
+        }
+        let mut token_type = None;
+        for (i, &role) in roles.iter().enumerate() {
+            let fact = graph
+                .input_fact(i)
+                .map_err(model_error("cannot read the model's inputs"))?;
+            check_declared_shape(i, role, fact, manifest.tokenizer.max_length)?;
+            let declared = fact.datum_type.concretize();
+            let this = match declared {
+                Some(DatumType::I64) | None => TokenType::I64,
+                Some(DatumType::I32) => TokenType::I32,
+                Some(other) => {
+                    return Err(FaceError::Model(format!(
+                        "text classifier: input {i} ({role:?}) is {other:?}; token inputs are int64 or int32"
+                    )))
+                }
+            };
+            if *token_type.get_or_insert(this) != this {
+                return Err(FaceError::Model(
+                    "text classifier: the token inputs mix int64 and int32".into(),
+                ));
+            }
+            let datum = match this {
+                TokenType::I64 => i64::datum_type(),
+                TokenType::I32 => i32::datum_type(),
+            };
+            graph
+                .set_input_fact(
+                    i,
+                    InferenceFact::dt_shape(datum, [1, manifest.tokenizer.max_length]),
+                )
+                .map_err(model_error("cannot set the input shape"))?;
+        }
+        let typed = graph.into_typed().map_err(model_error(&format!(
+            "cannot type the model with inputs of shape [1, {}] (tokenizer.max_length)",
+            manifest.tokenizer.max_length
+        )))?;
+        let plan = typed
+            .into_optimized()
+            .map_err(model_error("cannot optimise the model"))?
+            .into_runnable()
+            .map_err(model_error("cannot plan the model"))?;
+        let outputs = plan.model().outputs.len();
+        let output_values = |index: usize, what: &str| -> Result<usize> {
+            if index >= outputs {
+                return Err(FaceError::Model(format!(
+                    "text classifier: the manifest's {what} output is index {index}; the model has {outputs} output(s)"
+                )));
+            }
+            let fact = plan
+                .model()
+                .output_fact(index)
+                .map_err(model_error("cannot read the model's outputs"))?;
+            if fact.datum_type != f32::datum_type() {
+                return Err(FaceError::Model(format!(
+                    "text classifier: output {index} ({what}) is {:?}; it must be float32",
+                    fact.datum_type
+                )));
+            }
+            let shape = fact.shape.as_concrete().ok_or_else(|| {
+                FaceError::Model(format!(
+                    "text classifier: output {index} ({what}) has shape {:?} even with inputs fixed to [1, {}]",
+                    fact.shape, manifest.tokenizer.max_length
+                ))
+            })?;
+            Ok(shape.iter().product())
+        };
+        let labels = &manifest.outputs.emotion.labels;
+        let n = output_values(manifest.outputs.emotion.index, "emotion")?;
+        if n != labels.len() {
+            return Err(FaceError::Model(format!(
+                "text classifier: the emotion output ({}) has {n} values; the manifest names {} labels",
+                manifest.outputs.emotion.index,
+                labels.len()
+            )));
+        }
+        if let Some(vad) = &manifest.outputs.vad {
+            let n = output_values(vad.index, "vad")?;
+            if n != 3 {
+                return Err(FaceError::Model(format!(
+                    "text classifier: the VAD output ({}) has {n} values; it must have 3 (valence, arousal, dominance)",
+                    vad.index
+                )));
+            }
+        }
+        let taxonomy = EmotionTaxonomy::builtin();
+        let label_emotions = labels
+            .iter()
+            .map(|l| taxonomy.index_of(l).expect("labels were validated"))
+            .collect();
+        Ok(TextClassifier {
+            tokenizer,
+            plan,
+            token_type: token_type.unwrap_or(TokenType::I64),
+            label_emotions,
+            manifest,
+        })
+    }
+
+    pub fn manifest(&self) -> &TextClassifierManifest {
+        &self.manifest
+    }
+
+    /// The word pieces the model reads for `text` (no special tokens), for inspection.
+    pub fn tokenize(&self, text: &str) -> Vec<String> {
+        self.tokenizer.tokenize(text)
+    }
+
+    /// Classifies `text`, optionally conditioned on the same speaker's `previous` line (see
+    /// the manifest's `context`).
+    pub fn classify(&self, text: &str, previous: Option<&str>) -> Result<EmotionGuess> {
+        check_text("text", text)?;
+        if let Some(p) = previous {
+            check_text("previous", p)?;
+        }
+        let max = self.manifest.tokenizer.max_length;
+        let context = previous.filter(|_| self.manifest.context != ContextMode::None);
+        let (probabilities, vad) = match (self.manifest.context, context) {
+            (ContextMode::Pair, Some(p)) => self.run(&self.tokenizer.encode_pair(p, text, max)?)?,
+            (ContextMode::Scores, Some(p)) => {
+                let (now, vad) = self.run(&self.tokenizer.encode(text, max)?)?;
+                let (before, _) = self.run(&self.tokenizer.encode(p, max)?)?;
+                let mixed = now
+                    .iter()
+                    .zip(&before)
+                    .map(|(n, b)| (n + CONTEXT_WEIGHT * b) / (1.0 + CONTEXT_WEIGHT))
+                    .collect();
+                (mixed, vad)
+            }
+            _ => self.run(&self.tokenizer.encode(text, max)?)?,
+        };
+        let taxonomy = EmotionTaxonomy::builtin();
+        let mut scores = vec![0.0f32; taxonomy.emotions().len()];
+        for (&e, p) in self.label_emotions.iter().zip(&probabilities) {
+            scores[e] = *p;
+        }
+        let (mut best, mut confidence) = scores
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("the taxonomy has emotions");
+        if confidence < self.manifest.min_confidence {
+            best = taxonomy.index_of("neutral").expect("neutral is built in");
+            confidence = scores[best];
+        }
+        let emotion = &taxonomy.emotions()[best];
+        let anchor = |level: u8| {
+            emotion
+                .anchor(level)
+                .expect("levels 1..=5 have anchors")
+                .as_array()
+        };
+        let (level, vad) = match vad {
+            Some(point) => {
+                let distance = |level: u8| {
+                    let a = anchor(level);
+                    (0..3).map(|k| (a[k] - point[k]).powi(2)).sum::<f32>()
+                };
+                let level = (1..=5u8)
+                    .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+                    .expect("five levels");
+                (level, point)
+            }
+            None => (3, anchor(3)),
+        };
+        Ok(EmotionGuess {
+            emotion: emotion.id.clone(),
+            level,
+            vad,
+            confidence,
+            scores: taxonomy
+                .emotions()
+                .iter()
+                .zip(scores)
+                .map(|(e, s)| (e.id.clone(), s))
+                .collect(),
+        })
+    }
+
+    /// One inference: the label probabilities and, with a VAD head, its clamped point.
+    fn run(&self, encoding: &Encoding) -> Result<(Vec<f32>, Option<[f32; 3]>)> {
+        let max = self.manifest.tokenizer.max_length;
+        let inputs = self
+            .manifest
+            .inputs
+            .iter()
+            .map(|role| {
+                let values = match role {
+                    InputRole::InputIds => &encoding.ids,
+                    InputRole::AttentionMask => &encoding.attention_mask,
+                    InputRole::TokenTypeIds => &encoding.type_ids,
+                };
+                let tensor = match self.token_type {
+                    TokenType::I64 => Tensor::from_shape(&[1, max], values),
+                    TokenType::I32 => {
+                        let narrow: Vec<i32> = values.iter().map(|&v| v as i32).collect();
+                        Tensor::from_shape(&[1, max], &narrow)
+                    }
+                };
+                tensor
+                    .map(TValue::from)
+                    .map_err(model_error("cannot make an input"))
+            })
+            .collect::<Result<TVec<TValue>>>()?;
+        let outputs = self
+            .plan
+            .run(inputs)
+            .map_err(model_error("inference failed"))?;
+        let read = |index: usize, what: &str| -> Result<Vec<f32>> {
+            let values = outputs[index]
+                .to_plain_array_view::<f32>()
+                .map_err(model_error("cannot read an output"))?;
+            let values: Vec<f32> = values.iter().copied().collect();
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(FaceError::Model(format!(
+                    "text classifier: the {what} output has NaN or infinite values"
+                )));
+            }
+            Ok(values)
+        };
+        let emotion = &self.manifest.outputs.emotion;
+        let raw = read(emotion.index, "emotion")?;
+        let probabilities = match emotion.scores {
+            ScoreKind::Logits => softmax(&raw),
+            ScoreKind::Probabilities => {
+                let sum: f32 = raw.iter().sum();
+                if raw.iter().any(|p| !(0.0..=1.0).contains(p))
+                    || (sum - 1.0).abs() > PROBABILITY_TOLERANCE
+                {
+                    return Err(FaceError::Model(format!(
+                        "text classifier: the emotion output is not probabilities (values {raw:?} sum to {sum}); if the model outputs logits, say \"scores\": \"logits\" in the manifest"
+                    )));
+                }
+                raw
+            }
+        };
+        let vad = match &self.manifest.outputs.vad {
+            Some(head) => {
+                let v = read(head.index, "vad")?;
+                Some([0, 1, 2].map(|k| v[k].clamp(-1.0, 1.0)))
+            }
+            None => None,
+        };
+        Ok((probabilities, vad))
+    }
+}
+
+fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|x| (x - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.iter().map(|e| e / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut m = serde_json::json!({
+            "schema": SCHEMA, "version": 1, "name": "t",
+            "tokenizer": { "kind": "wordpiece", "max_length": 16 },
+            "inputs": ["input_ids", "attention_mask"],
+            "outputs": { "emotion": { "index": 0, "labels": ["neutral", "joy"], "scores": "logits" },
+                         "vad": { "index": 1 } }
+        });
+        edit(&mut m);
+        m.to_string()
+    }
+
+    fn error(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        TextClassifierManifest::from_json(&manifest(edit))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_valid_manifest_reads_with_its_defaults() {
+        let m = TextClassifierManifest::from_json(&manifest(|_| {})).unwrap();
+        assert!(m.tokenizer.lowercase);
+        assert_eq!(m.context, ContextMode::Scores);
+        assert_eq!(m.tokenizer.special_tokens.classify, "[CLS]");
+        assert_eq!(m.min_confidence, 0.0);
+    }
+
+    #[test]
+    fn manifest_errors_name_the_field() {
+        assert!(error(|m| m["schema"] = "x".into()).contains("expected schema"));
+        assert!(error(|m| m["tokenizer"]["max_length"] = 1.into()).contains("max_length"));
+        assert!(error(|m| m["tokenizer"]["max_length"] = 513.into()).contains("2..=512"));
+        assert!(error(|m| m["tokenizer"]["kind"] = "bpe".into()).contains("unknown variant"));
+        assert!(
+            error(|m| m["inputs"] = serde_json::json!(["attention_mask"]))
+                .contains("no \"input_ids\"")
+        );
+        assert!(
+            error(|m| m["inputs"] = serde_json::json!(["input_ids", "input_ids"]))
+                .contains("inputs[1]: InputIds is listed twice")
+        );
+        assert!(
+            error(|m| m["inputs"] = serde_json::json!(["input_ids", "position_ids"]))
+                .contains("unknown variant `position_ids`")
+        );
+        assert!(
+            error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy"]))
+                .contains("at least two")
+        );
+        assert!(
+            error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy", "happy"]))
+                .contains("labels[1]: unknown emotion \"happy\"")
+        );
+        assert!(
+            error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy", "joy"]))
+                .contains("duplicate key \"joy\"")
+        );
+        assert!(error(|m| m["outputs"]["vad"]["index"] = 0.into()).contains("outputs.vad.index"));
+        assert!(error(|m| m["min_confidence"] = 1.5.into()).contains("[0, 1)"));
+        assert!(error(|m| m["extra"] = 1.into()).contains("unknown field `extra`"));
+        assert!(error(|m| m["outputs"]["emotion"]["scores"] = "raw".into())
+            .contains("unknown variant `raw`"));
+        assert!(error(|m| {
+            m["context"] = "pair".into();
+            m["tokenizer"]["max_length"] = 2.into();
+        })
+        .contains("3..=512"));
+    }
+
+    #[test]
+    fn softmax_is_stable_and_sums_to_one() {
+        let p = softmax(&[1000.0, 1000.0, -1000.0]);
+        assert!((p[0] - 0.5).abs() < 1e-6 && (p[1] - 0.5).abs() < 1e-6 && p[2] == 0.0);
+    }
+}
