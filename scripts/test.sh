@@ -42,7 +42,7 @@ step emotion-eval target/debug/animasync-face emotion-eval data/text/eval/en.jso
 # The committed avatar is what scripts/avatar/make_avatar.py builds (same geometry, shapes and
 # pixels), so it cannot drift from its generator.
 step avatar-reproducible python3 scripts/avatar/make_avatar.py --check
-step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine
+step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --test temporal --test audio --test engine --test text_classifier
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser_core --test browser_audio --test browser_engine
 step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh

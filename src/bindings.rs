@@ -14,8 +14,8 @@ use crate::model::Input;
 use crate::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
     FaceError, Intensity, LexiconClassifier, LipSync, ModelLipSync, OnnxModel, Pcm, PresetLibrary,
-    RenderOptions, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams, Vad,
-    CHANNEL_COUNT, FPS,
+    RenderOptions, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams,
+    TextClassifier, Vad, CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -167,6 +167,18 @@ pub fn classify_emotion(
     text: JsValue,
     options: Option<ClassifyEmotionOptionsValue>,
 ) -> Result<EmotionGuessValue, JsError> {
+    let (text, previous) = classify_arguments(text, options)?;
+    let guess = LexiconClassifier::builtin()
+        .classify(&text, previous.as_deref())
+        .map_err(js_error)?;
+    Ok(to_js(&guess.report())?.unchecked_into())
+}
+
+/// The text and the `previous` option of a classify call, checked.
+fn classify_arguments(
+    text: JsValue,
+    options: Option<ClassifyEmotionOptionsValue>,
+) -> Result<(String, Option<String>), JsError> {
     let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
     check_keys("options", &options, &["previous"])?;
     let text = js_text("text", &text)?;
@@ -176,10 +188,56 @@ pub fn classify_emotion(
     } else {
         Some(js_text("previous", &previous)?)
     };
-    let guess = LexiconClassifier::builtin()
-        .classify(&text, previous.as_deref())
-        .map_err(js_error)?;
-    Ok(to_js(&guess.report())?.unchecked_into())
+    Ok((text, previous))
+}
+
+/// A trained ONNX text classifier in the classifier slot: its model bytes, its manifest (see
+/// the README's "Text classifier slot") and its WordPiece `vocab.txt`.
+#[wasm_bindgen(js_name = TextClassifier)]
+pub struct JsTextClassifier {
+    inner: TextClassifier,
+}
+
+#[wasm_bindgen(js_class = TextClassifier)]
+impl JsTextClassifier {
+    /// Loads and checks the classifier; throws with the reason when the model, manifest or
+    /// vocabulary do not fit together.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8], manifest: &str, vocab: &str) -> Result<JsTextClassifier, JsError> {
+        Ok(JsTextClassifier {
+            inner: TextClassifier::new(model, manifest, vocab).map_err(js_error)?,
+        })
+    }
+
+    /// Same answer shape as `classifyEmotion`, from the model.
+    pub fn classify(
+        &self,
+        text: JsValue,
+        options: Option<ClassifyEmotionOptionsValue>,
+    ) -> Result<EmotionGuessValue, JsError> {
+        let (text, previous) = classify_arguments(text, options)?;
+        let guess = self
+            .inner
+            .classify(&text, previous.as_deref())
+            .map_err(js_error)?;
+        Ok(to_js(&guess.report())?.unchecked_into())
+    }
+
+    /// The word pieces the model reads for `text` (no special tokens).
+    pub fn tokenize(&self, text: JsValue) -> Result<Vec<String>, JsError> {
+        Ok(self.inner.tokenize(&js_text("text", &text)?))
+    }
+
+    /// The labels of the model's emotion output, in its order.
+    #[wasm_bindgen(getter)]
+    pub fn labels(&self) -> Vec<String> {
+        self.inner.manifest().outputs.emotion.labels.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.manifest().name.clone()
+    }
 }
 
 fn js_error(e: FaceError) -> JsError {

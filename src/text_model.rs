@@ -30,7 +30,7 @@
 //!   chosen emotion's anchor nearest the predicted point; without it the level is 3 and the VAD
 //!   point is that anchor.
 //! - `context`: how the same speaker's previous line is used: `scores` (default: the model also
-//!   reads the previous line and its scores count half, as in the lexicon classifier), `pair`
+//!   reads the previous line and its scores and VAD count half, as in the lexicon classifier), `pair`
 //!   (the model reads `[CLS] previous [SEP] line [SEP]`, for a model trained on pairs) or
 //!   `none`.
 //! - `min_confidence` (default 0): when the best score is below it the answer is "neutral".
@@ -168,6 +168,21 @@ pub enum ContextMode {
 impl TextClassifierManifest {
     /// Parses and validates a manifest (everything that can be checked without the model).
     pub fn from_json(text: &str) -> Result<Self> {
+        // A manifest of another kind (a lip-sync model's, say) is named as such, before its
+        // fields are read.
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(text) {
+            if let (Some(schema), version) = (
+                fields.get("schema").and_then(|s| s.as_str()),
+                fields.get("version").and_then(|v| v.as_u64()),
+            ) {
+                let version = version.and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+                json::check_schema(
+                    "text classifier manifest",
+                    (SCHEMA, VERSION),
+                    (schema, version),
+                )?;
+            }
+        }
         let m: TextClassifierManifest = json::parse("text classifier manifest", text)?;
         json::check_schema(
             "text classifier manifest",
@@ -459,12 +474,12 @@ impl TextClassifier {
             (ContextMode::Pair, Some(p)) => self.run(&self.tokenizer.encode_pair(p, text, max)?)?,
             (ContextMode::Scores, Some(p)) => {
                 let (now, vad) = self.run(&self.tokenizer.encode(text, max)?)?;
-                let (before, _) = self.run(&self.tokenizer.encode(p, max)?)?;
-                let mixed = now
-                    .iter()
-                    .zip(&before)
-                    .map(|(n, b)| (n + CONTEXT_WEIGHT * b) / (1.0 + CONTEXT_WEIGHT))
-                    .collect();
+                let (before, vad_before) = self.run(&self.tokenizer.encode(p, max)?)?;
+                let mix = |n: f32, b: f32| (n + CONTEXT_WEIGHT * b) / (1.0 + CONTEXT_WEIGHT);
+                let mixed = now.iter().zip(&before).map(|(&n, &b)| mix(n, b)).collect();
+                let vad = vad
+                    .zip(vad_before)
+                    .map(|(n, b)| [0, 1, 2].map(|k| mix(n[k], b[k])));
                 (mixed, vad)
             }
             _ => self.run(&self.tokenizer.encode(text, max)?)?,

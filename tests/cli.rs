@@ -573,6 +573,70 @@ fn emotion_prints_the_guess_as_json() {
 }
 
 #[test]
+fn emotion_runs_an_onnx_classifier_from_its_manifest() {
+    // tests/fixtures/text_classifier.*: the bag-of-pieces model of tests/support/text_classifier.rs.
+    let manifest = "tests/fixtures/text_classifier.json";
+    let guess = json(&cli(&[
+        "emotion",
+        "I am so happy!",
+        "--classifier",
+        manifest,
+    ]));
+    assert_eq!(guess["emotion"], "joy", "{guess}");
+    assert!(guess["vad"][0].as_f64().unwrap() > 0.5, "{guess}");
+    assert_eq!(guess["scores"].as_object().unwrap().len(), 16);
+    assert_eq!(guess["scores"]["awe"], 0.0);
+    let korean = json(&cli(&["emotion", "정말 무서워", "--classifier", manifest]));
+    assert_eq!(korean["emotion"], "fear", "{korean}");
+    let with = json(&cli(&[
+        "emotion",
+        "the",
+        "--previous",
+        "I am so happy",
+        "--classifier",
+        manifest,
+    ]));
+    assert_eq!(with["emotion"], "joy", "{with}");
+
+    let report = cli(&[
+        "emotion-eval",
+        "data/text/eval/en.jsonl",
+        "--classifier",
+        manifest,
+    ]);
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        report.contains("(176 lines, ONNX classifier \"test-bag-of-pieces\", previous line used)"),
+        "{report}"
+    );
+
+    assert_fails(
+        &[
+            "emotion",
+            "hi",
+            "--classifier",
+            "tests/fixtures/leaky_lipsync.json",
+        ],
+        "expected schema \"animasync-face/text-classifier-manifest\"",
+    );
+    let dir = scratch("emotion-classifier");
+    let mut bad: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    bad["model"] = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/text_classifier.onnx"
+    )
+    .into();
+    bad["vocab"] = "missing-vocab.txt".into();
+    let bad_path = dir.join("bad.json");
+    std::fs::write(&bad_path, bad.to_string()).unwrap();
+    assert_fails(
+        &["emotion", "hi", "--classifier", bad_path.to_str().unwrap()],
+        "missing-vocab.txt",
+    );
+}
+
+#[test]
 fn emotion_eval_reports_accuracy_and_a_confusion_table() {
     let out = cli(&[
         "emotion-eval",
@@ -587,7 +651,7 @@ fn emotion_eval_reports_accuracy_and_a_confusion_table() {
     );
     assert_eq!(report.matches("### data/text/eval/").count(), 2, "{report}");
     assert!(
-        report.contains("(176 lines, previous line used)"),
+        report.contains("(176 lines, lexicon and rules, previous line used)"),
         "{report}"
     );
     // 16 rows per table, each ending in its recall.

@@ -56,6 +56,10 @@ struct EmotionArgs {
     /// The same speaker's previous line, for context.
     #[arg(long)]
     previous: Option<String>,
+    /// A text classifier manifest (its "model" and "vocab" files beside it): use that ONNX
+    /// classifier instead of the built-in lexicon.
+    #[arg(long, value_name = "MANIFEST")]
+    classifier: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -66,6 +70,9 @@ struct EmotionEvalArgs {
     /// Ignore the "previous" lines.
     #[arg(long)]
     no_context: bool,
+    /// A text classifier manifest: evaluate that ONNX classifier instead of the lexicon.
+    #[arg(long, value_name = "MANIFEST")]
+    classifier: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -317,8 +324,16 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::BenchModel(args) => {
             bench::run_model(&args.model, &args.manifest, args.seconds, args.runs)
         }
-        Command::Emotion(args) => emotion_cmd::classify(&args.text, args.previous.as_deref()),
-        Command::EmotionEval(args) => emotion_cmd::evaluate(&args.files, !args.no_context),
+        Command::Emotion(args) => emotion_cmd::classify(
+            &emotion_cmd::Classifier::load(args.classifier.as_deref())?,
+            &args.text,
+            args.previous.as_deref(),
+        ),
+        Command::EmotionEval(args) => emotion_cmd::evaluate(
+            &emotion_cmd::Classifier::load(args.classifier.as_deref())?,
+            &args.files,
+            !args.no_context,
+        ),
     }
 }
 

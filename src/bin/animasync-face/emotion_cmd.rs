@@ -1,13 +1,66 @@
 //! `animasync-face emotion` (classify a line) and `emotion-eval` (accuracy on a labelled set).
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use animasync_face::{EmotionTaxonomy, LexiconClassifier};
+use animasync_face::{EmotionGuess, EmotionTaxonomy, LexiconClassifier, Result, TextClassifier};
 use serde::Deserialize;
 
+/// The built-in lexicon classifier, or an ONNX classifier in the slot.
+pub enum Classifier {
+    Lexicon,
+    Model(Box<TextClassifier>),
+}
+
+impl Classifier {
+    /// The lexicon, or the ONNX classifier a manifest describes (its `model` and `vocab` files
+    /// are read next to it).
+    pub fn load(manifest: Option<&Path>) -> std::result::Result<Classifier, String> {
+        let Some(path) = manifest else {
+            return Ok(Classifier::Lexicon);
+        };
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+        let text = String::from_utf8(read(path)?)
+            .map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
+        let parsed = animasync_face::TextClassifierManifest::from_json(&text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let file = |name: &Option<String>, field: &str| {
+            name.as_ref().map(|n| dir.join(n)).ok_or_else(|| {
+                format!("{}: the manifest names no \"{field}\" file (the CLI reads it next to the manifest)", path.display())
+            })
+        };
+        let model = read(&file(&parsed.model, "model")?)?;
+        let vocab_path = file(&parsed.vocab, "vocab")?;
+        let vocab = String::from_utf8(read(&vocab_path)?)
+            .map_err(|_| format!("{} is not UTF-8 text", vocab_path.display()))?;
+        let classifier = TextClassifier::new(&model, &text, &vocab)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Classifier::Model(Box::new(classifier)))
+    }
+
+    pub fn classify(&self, text: &str, previous: Option<&str>) -> Result<EmotionGuess> {
+        match self {
+            Classifier::Lexicon => LexiconClassifier::builtin().classify(text, previous),
+            Classifier::Model(model) => model.classify(text, previous),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Classifier::Lexicon => "lexicon and rules".into(),
+            Classifier::Model(model) => format!("ONNX classifier \"{}\"", model.manifest().name),
+        }
+    }
+}
+
 /// `{"emotion", "level", "vad", "confidence", "scores"}` for one line.
-pub fn classify(text: &str, previous: Option<&str>) -> Result<String, String> {
-    let guess = LexiconClassifier::builtin()
+pub fn classify(
+    classifier: &Classifier,
+    text: &str,
+    previous: Option<&str>,
+) -> std::result::Result<String, String> {
+    let guess = classifier
         .classify(text, previous)
         .map_err(|e| e.to_string())?;
     Ok(serde_json::to_string(&guess.report()).expect("plain data serialises") + "\n")
@@ -25,9 +78,12 @@ struct Labelled {
 }
 
 /// Accuracy, family accuracy, level error and a confusion table per file, as Markdown.
-pub fn evaluate(files: &[PathBuf], context: bool) -> Result<String, String> {
+pub fn evaluate(
+    classifier: &Classifier,
+    files: &[PathBuf],
+    context: bool,
+) -> std::result::Result<String, String> {
     let taxonomy = EmotionTaxonomy::builtin();
-    let classifier = LexiconClassifier::builtin();
     let ids: Vec<&str> = taxonomy.emotions().iter().map(|e| e.id.as_str()).collect();
     let family = |id: &str| taxonomy.get(id).map(|e| e.family.clone());
     let mut out = String::new();
@@ -70,8 +126,9 @@ pub fn evaluate(files: &[PathBuf], context: bool) -> Result<String, String> {
         let pct = |k: usize| 100.0 * k as f64 / n as f64;
         let _ = writeln!(
             out,
-            "### {} ({n} lines{})\n\nexact {:.1}% · same family {:.1}% · chance {:.1}% · level error {:.2} (mean |level - label| on the {exact} right)\n",
+            "### {} ({n} lines, {}{})\n\nexact {:.1}% · same family {:.1}% · chance {:.1}% · level error {:.2} (mean |level - label| on the {exact} right)\n",
             path.display(),
+            classifier.describe(),
             if context { ", previous line used" } else { ", previous line ignored" },
             pct(exact),
             pct(same_family),
