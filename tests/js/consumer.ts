@@ -1,6 +1,6 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion, TextClassifier } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { AnimasyncCompat } from 'animasync-face/compat';
 import type { ProcessResult } from 'animasync-face/compat';
@@ -41,7 +41,12 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const valence: number = guess.vad[0] + guess.scores['joy'] + guess.level + guess.confidence;
   // @ts-expect-error: options are checked
   classifyEmotion('x', { previus: 'y' });
-  return valence + weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
+  const classifier = new TextClassifier(bytes, '{}', '[PAD]');
+  const trained: EmotionGuess = classifier.classify('so happy!', { previous: 'hello' });
+  const labels: string[] = classifier.labels;
+  const pieces: string[] = classifier.tokenize('hello');
+  classifier.free();
+  return trained.confidence + labels.length + pieces.length + valence + weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
 }
 
 export async function live(): Promise<Microphone | string> {

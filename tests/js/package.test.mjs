@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad,
-  PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion,
+  PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion, TextClassifier,
 } from 'animasync-face';
 
 import { decodeWav } from './wav.mjs';
@@ -305,4 +305,40 @@ test('classifyEmotion: clear lines in English and Korean, context, and bad text 
   throwsWith(() => classifyEmotion('fine', { previus: 'x' }), /unknown field `previus`/);
   // A well-formed pair (an emoji outside the BMP) is fine.
   assert.equal(classifyEmotion('\uD83D\uDE02').emotion, 'amusement');
+});
+
+test('TextClassifier: an ONNX classifier plugs in with its manifest and vocabulary', async () => {
+  // The bag-of-pieces model the Rust tests build (tests/support/text_classifier.rs).
+  const [model, manifest, vocab] = await Promise.all([
+    fixture('text_classifier.onnx'),
+    fixture('text_classifier.json').then(String),
+    fixture('text_classifier.vocab.txt').then(String),
+  ]);
+  const classifier = new TextClassifier(model, manifest, vocab);
+  try {
+    assert.equal(classifier.name, 'test-bag-of-pieces');
+    assert.deepEqual(classifier.labels, ['neutral', 'joy', 'sadness', 'anger', 'fear']);
+    assert.deepEqual(classifier.tokenize('정말 행복해!'), ['정말', '행복', '##해', '!']);
+    const happy = classifier.classify('I am so happy!');
+    assert.equal(happy.emotion, 'joy');
+    assert.ok(happy.vad[0] > 0.5, JSON.stringify(happy));
+    assert.equal(Object.keys(happy.scores).length, 16);
+    assert.equal(happy.scores.awe, 0);
+    assert.equal(classifier.classify('the').emotion, 'neutral');
+    assert.equal(classifier.classify('the', { previous: 'I am so happy' }).emotion, 'joy');
+
+    const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+    throwsWith(() => classifier.classify(''), /text: is empty/);
+    throwsWith(() => classifier.classify('sad \uD83D'), /unpaired UTF-16 surrogate/);
+    throwsWith(() => classifier.classify('sad', { previous: 7 }), /previous must be a string/);
+    const edited = (edit) => { const m = JSON.parse(manifest); edit(m); return JSON.stringify(m); };
+    throwsWith(() => new TextClassifier(model, edited((m) => { m.outputs.emotion.labels.push('awe'); }), vocab),
+      /has 5 values; the manifest names 6 labels/);
+    throwsWith(() => new TextClassifier(model, edited((m) => { m.outputs.emotion.labels[1] = 'happy'; }), vocab),
+      /unknown emotion "happy"/);
+    throwsWith(() => new TextClassifier(model, manifest, vocab.replace('[CLS]\n', '')), /no classify token "\[CLS\]"/);
+    throwsWith(() => new TextClassifier(new Uint8Array([1, 2, 3]), manifest, vocab), /cannot read the ONNX model/);
+  } finally {
+    classifier.free();
+  }
 });
