@@ -124,9 +124,19 @@ pub fn evaluate(
             return Err(format!("{}: no labelled lines", path.display()));
         }
         let pct = |k: usize| 100.0 * k as f64 / n as f64;
+        // Precision of the answers that name an emotion: how often "not neutral" is right.
+        let neutral = taxonomy.index_of("neutral").expect("neutral is built in");
+        let named: usize = (0..ids.len())
+            .filter(|&p| p != neutral)
+            .map(|p| confusion.iter().map(|row| row[p]).sum::<usize>())
+            .sum();
+        let named_right: usize = (0..ids.len())
+            .filter(|&t| t != neutral)
+            .map(|t| confusion[t][t])
+            .sum();
         let _ = writeln!(
             out,
-            "### {} ({n} lines, {}{})\n\nexact {:.1}% · same family {:.1}% · chance {:.1}% · level error {:.2} (mean |level - label| on the {exact} right)\n",
+            "### {} ({n} lines, {}{})\n\nexact {:.1}% · same family {:.1}% · chance {:.1}% · level error {:.2} (mean |level - label| on the {exact} right) · when it names an emotion other than neutral it is right {:.1}% ({named_right} of {named})\n",
             path.display(),
             classifier.describe(),
             if context { ", previous line used" } else { ", previous line ignored" },
@@ -134,6 +144,7 @@ pub fn evaluate(
             pct(same_family),
             100.0 / ids.len() as f64,
             if exact > 0 { level_error as f64 / exact as f64 } else { 0.0 },
+            if named > 0 { 100.0 * named_right as f64 / named as f64 } else { 0.0 },
         );
         // The shortest prefix (at least 4 letters) that no other id shares: contentment and
         // contempt become "conten" and "contem".
