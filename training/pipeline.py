@@ -83,7 +83,7 @@ def main():
 
     if not args.quick:
         run([
-            sys.executable, os.path.join(HERE, "eval", "evaluate.py"),
+            sys.executable, os.path.join(HERE, "eval", "evaluate.py"), "--cli", args.cli,
             "--model", os.path.join(out, "lipsync.onnx"), "--manifest", os.path.join(out, "lipsync.json"),
             "--out", os.path.join(out, "eval"),
         ])
