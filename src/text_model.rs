@@ -317,6 +317,43 @@ fn check_declared_shape(
     Ok(())
 }
 
+/// Refuses a vocabulary larger than the model's embedding table: an id past its last row would
+/// index outside it (tract does not check gather indices, and a panic kills a wasm instance).
+/// Follows the token ids from the input through casts and reshapes to every gather they index.
+fn check_embedding_rows(model: &TypedModel, ids_input: usize, vocab_size: usize) -> Result<()> {
+    use tract_onnx::tract_core::ops::{array::Gather, cast::Cast, change_axes::AxisOp};
+    let order = model
+        .eval_order()
+        .map_err(model_error("cannot order the graph"))?;
+    let mut derived = std::collections::HashSet::from([model.inputs[ids_input]]);
+    for id in order {
+        let node = model.node(id);
+        if !node.inputs.iter().any(|i| derived.contains(i)) {
+            continue;
+        }
+        if let Some(gather) = node.op_as::<Gather>() {
+            if node.inputs.len() == 2 && derived.contains(&node.inputs[1]) {
+                let table = model
+                    .outlet_fact(node.inputs[0])
+                    .map_err(model_error("cannot read an embedding table"))?;
+                let rows = table
+                    .shape
+                    .as_concrete()
+                    .and_then(|shape| shape.get(gather.axis).copied());
+                if let Some(rows) = rows.filter(|&rows| rows < vocab_size) {
+                    return Err(FaceError::Model(format!(
+                        "text classifier: the vocabulary has {vocab_size} tokens but the model's embedding \"{}\" has {rows} rows: give the vocab.txt the model was trained with",
+                        node.name
+                    )));
+                }
+            }
+        } else if node.op_is::<Cast>() || node.op_is::<AxisOp>() {
+            derived.extend((0..node.outputs.len()).map(|slot| OutletId::new(id, slot)));
+        }
+    }
+    Ok(())
+}
+
 fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
     move |e| FaceError::Model(format!("text classifier: {context}: {e:#}"))
 }
@@ -390,6 +427,9 @@ impl TextClassifier {
             "cannot type the model with inputs of shape [1, {}] (tokenizer.max_length)",
             manifest.tokenizer.max_length
         )))?;
+        if let Some(ids) = roles.iter().position(|r| *r == InputRole::InputIds) {
+            check_embedding_rows(&typed, ids, tokenizer.size())?;
+        }
         let plan = typed
             .into_optimized()
             .map_err(model_error("cannot optimise the model"))?

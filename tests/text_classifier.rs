@@ -234,6 +234,26 @@ fn models_that_do_not_match_their_manifest_are_refused_with_the_reason() {
         m["tokenizer"]["special_tokens"] = serde_json::json!({"classify": "<s>"})
     });
     assert!(e.contains("no classify token \"<s>\""), "{e}");
+    // A vocabulary longer than the embedding table would index past it.
+    let longer = vocab() + "extra\n";
+    let e = TextClassifier::new(&build(plain), &manifest().to_string(), &longer)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "the vocabulary has 24 tokens but the model's embedding \"piece_votes\" has 23 rows"
+        ),
+        "{e}"
+    );
+    let int32 = TextClassifier::new(
+        &build(Variant {
+            int32: true,
+            ..plain
+        }),
+        &manifest().to_string(),
+        &longer,
+    );
+    assert!(int32.is_err());
     let e = TextClassifier::new(&[], &manifest().to_string(), &vocab())
         .unwrap_err()
         .to_string();
