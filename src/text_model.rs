@@ -22,8 +22,11 @@
 //!   `token_type_ids`, `[1, max_length]` of int64 or int32 (read from the graph). A graph whose
 //!   inputs have a free batch or sequence dimension is pinned to `[1, max_length]` when it
 //!   loads.
-//! - `outputs.emotion`: the output (by index) with one score per label; `labels` are emotion
-//!   ids of the taxonomy (any subset of at least two, any order; an emotion not listed scores 0);
+//! - `outputs.emotion`: the output (by index) with one score per label, `labels` its label
+//!   names in order: taxonomy emotion ids, or any names `map` sends to an emotion id or to null
+//!   (`"map": {"admiration": "awe", "caring": null}`), so a model with its own label set plugs
+//!   in. Labels mapped to one emotion add up; labels mapped to null are left out and the rest
+//!   renormalised; at least two emotions must be scored; an emotion no label names scores 0.
 //!   `scores` is `logits` (softmaxed here) or `probabilities` (checked to sum to 1).
 //! - `outputs.vad` (optional): an output of 3 values, valence/arousal/dominance in [-1, 1]
 //!   (clamped: a regression head may overshoot a little). With it the level is that of the
@@ -52,7 +55,7 @@ pub const MAX_LENGTH: usize = 512;
 /// How far a probability output may sum from 1 and still be read as probabilities.
 const PROBABILITY_TOLERANCE: f32 = 1e-3;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TextClassifierManifest {
     pub schema: String,
@@ -127,7 +130,7 @@ pub enum InputRole {
     TokenTypeIds,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputsSpec {
     pub emotion: EmotionOutput,
@@ -135,12 +138,16 @@ pub struct OutputsSpec {
     pub vad: Option<VadOutput>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmotionOutput {
     pub index: usize,
+    /// The model's own label names, in output order.
     pub labels: Vec<String>,
     pub scores: ScoreKind,
+    /// Labels that are not taxonomy ids: each to an emotion id, or to null to leave it out.
+    #[serde(default)]
+    pub map: Option<json::Entries<Option<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,29 +222,7 @@ impl TextClassifierManifest {
                 ));
             }
         }
-        let taxonomy = EmotionTaxonomy::builtin();
-        let labels = &m.outputs.emotion.labels;
-        if labels.len() < 2 {
-            return Err(invalid(
-                "outputs.emotion.labels",
-                format!(
-                    "has {} label(s); a classifier chooses between at least two",
-                    labels.len()
-                ),
-            ));
-        }
-        for (k, label) in labels.iter().enumerate() {
-            taxonomy.require(
-                &format!("text classifier manifest.outputs.emotion.labels[{k}]"),
-                label,
-            )?;
-            if labels[..k].contains(label) {
-                return Err(FaceError::DuplicateKey {
-                    place: "text classifier manifest.outputs.emotion.labels".into(),
-                    key: label.clone(),
-                });
-            }
-        }
+        m.label_emotions()?;
         if let Some(vad) = &m.outputs.vad {
             if vad.index == m.outputs.emotion.index {
                 return Err(invalid(
@@ -256,6 +241,80 @@ impl TextClassifierManifest {
             ));
         }
         Ok(m)
+    }
+
+    /// For each label, the taxonomy emotion it scores for, or `None` for a label mapped to null;
+    /// checks the labels and the map (every label resolves, every map key is a label, at least
+    /// two emotions are scored).
+    pub fn label_emotions(&self) -> Result<Vec<Option<usize>>> {
+        let place = "text classifier manifest.outputs.emotion";
+        let invalid = |field: &str, message: String| FaceError::InvalidData {
+            place: format!("{place}.{field}"),
+            message,
+        };
+        let taxonomy = EmotionTaxonomy::builtin();
+        let labels = &self.outputs.emotion.labels;
+        let empty = json::Entries(Vec::new());
+        let map = self.outputs.emotion.map.as_ref().unwrap_or(&empty);
+        if let Some(key) = map.first_duplicate() {
+            return Err(FaceError::DuplicateKey {
+                place: format!("{place}.map"),
+                key: key.to_string(),
+            });
+        }
+        for (key, target) in &map.0 {
+            if !labels.contains(key) {
+                return Err(invalid(
+                    &format!("map.{key}"),
+                    "is not one of the labels (keys of the map are the model's label names)".into(),
+                ));
+            }
+            if let Some(id) = target {
+                taxonomy.require(&format!("{place}.map.{key}"), id)?;
+            }
+        }
+        let mut resolved = Vec::with_capacity(labels.len());
+        for (k, label) in labels.iter().enumerate() {
+            if labels[..k].contains(label) {
+                return Err(FaceError::DuplicateKey {
+                    place: format!("{place}.labels"),
+                    key: label.clone(),
+                });
+            }
+            let target = match map.0.iter().find(|(key, _)| key == label) {
+                Some((_, target)) => target.as_deref(),
+                None => Some(label.as_str()),
+            };
+            resolved.push(match target {
+                None => None,
+                Some(id) => Some(
+                    taxonomy
+                        .require(&format!("{place}.labels[{k}]"), id)
+                        .map_err(|e| match e {
+                            FaceError::UnknownEmotion { place, name, hint } => FaceError::UnknownEmotion {
+                                place,
+                                name,
+                                hint: format!("{hint}; map a label of the model's own to an emotion, or to null, in outputs.emotion.map"),
+                            },
+                            other => other,
+                        })?
+                        .0,
+                ),
+            });
+        }
+        let mut scored: Vec<usize> = resolved.iter().flatten().copied().collect();
+        scored.sort_unstable();
+        scored.dedup();
+        if scored.len() < 2 {
+            return Err(invalid(
+                "labels",
+                format!(
+                    "score {} emotion(s); a classifier chooses between at least two",
+                    scored.len()
+                ),
+            ));
+        }
+        Ok(resolved)
     }
 
     fn special_tokens(&self) -> SpecialTokens {
@@ -283,8 +342,8 @@ pub struct TextClassifier {
     tokenizer: WordPiece,
     plan: std::sync::Arc<TypedSimplePlan>,
     token_type: TokenType,
-    /// For each manifest label, its index in the taxonomy.
-    label_emotions: Vec<usize>,
+    /// For each manifest label, its emotion's index in the taxonomy (`None`: left out).
+    label_emotions: Vec<Option<usize>>,
 }
 
 /// Refuses an input whose declared shape cannot be `[1, max_length]`: a rank other than 2, or
@@ -478,11 +537,7 @@ impl TextClassifier {
                 )));
             }
         }
-        let taxonomy = EmotionTaxonomy::builtin();
-        let label_emotions = labels
-            .iter()
-            .map(|l| taxonomy.index_of(l).expect("labels were validated"))
-            .collect();
+        let label_emotions = manifest.label_emotions()?;
         Ok(TextClassifier {
             tokenizer,
             plan,
@@ -526,9 +581,21 @@ impl TextClassifier {
         };
         let taxonomy = EmotionTaxonomy::builtin();
         let mut scores = vec![0.0f32; taxonomy.emotions().len()];
-        for (&e, p) in self.label_emotions.iter().zip(&probabilities) {
-            scores[e] = *p;
+        // Labels mapped to the same emotion add up; labels left out (mapped to null) drop, and
+        // the rest is renormalised so the scores still sum to 1.
+        for (e, p) in self.label_emotions.iter().zip(&probabilities) {
+            if let Some(e) = e {
+                scores[*e] += p;
+            }
         }
+        let kept: f32 = scores.iter().sum();
+        if kept <= 0.0 {
+            return Err(FaceError::Model(
+                "text classifier: every score went to labels mapped to null; nothing to choose from"
+                    .into(),
+            ));
+        }
+        scores.iter_mut().for_each(|s| *s /= kept);
         let (mut best, mut confidence) = scores
             .iter()
             .copied()
@@ -699,11 +766,58 @@ mod tests {
         );
         assert!(
             error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy"]))
-                .contains("at least two")
+                .contains("score 1 emotion(s)")
         );
         assert!(
             error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy", "happy"]))
-                .contains("labels[1]: unknown emotion \"happy\"")
+                .contains("labels[1]: unknown emotion \"happy\"; map a label")
+        );
+        let map = |m: &mut serde_json::Value, labels: serde_json::Value, map: &str| {
+            m["outputs"]["emotion"]["labels"] = labels;
+            m["outputs"]["emotion"]["map"] = serde_json::from_str(map).unwrap();
+        };
+        assert!(
+            error(|m| map(m, serde_json::json!(["joy", "happy"]), r#"{"hapy": "joy"}"#))
+                .contains("map.hapy: is not one of the labels")
+        );
+        assert!(error(|m| map(
+            m,
+            serde_json::json!(["joy", "happy"]),
+            r#"{"happy": "joyy"}"#
+        ))
+        .contains("map.happy: unknown emotion \"joyy\" (did you mean \"joy\"?)"));
+        assert!(error(|m| map(
+            m,
+            serde_json::json!(["joy", "happy"]),
+            r#"{"happy": "joy"}"#
+        ))
+        .contains("score 1 emotion(s)"));
+        // Written as text: a JSON value would already have kept only the last "happy".
+        let twice = manifest(|m| {
+            map(
+                m,
+                serde_json::json!(["joy", "happy"]),
+                r#"{"happy": "awe"}"#,
+            )
+        })
+        .replace(r#""happy":"awe""#, r#""happy":"awe","happy":null"#);
+        assert!(TextClassifierManifest::from_json(&twice)
+            .unwrap_err()
+            .to_string()
+            .contains("map: duplicate key \"happy\""));
+        let ok = TextClassifierManifest::from_json(&manifest(|m| {
+            map(
+                m,
+                serde_json::json!(["joy", "elation", "admiration", "caring"]),
+                r#"{"elation": "joy", "admiration": "awe", "caring": null}"#,
+            )
+        }))
+        .unwrap();
+        let taxonomy = EmotionTaxonomy::builtin();
+        let index = |id| taxonomy.index_of(id);
+        assert_eq!(
+            ok.label_emotions().unwrap(),
+            [index("joy"), index("joy"), index("awe"), None]
         );
         assert!(
             error(|m| m["outputs"]["emotion"]["labels"] = serde_json::json!(["joy", "joy"]))

@@ -172,6 +172,30 @@ fn int32_symbolic_and_probability_graphs_answer_the_same() {
 }
 
 #[test]
+fn a_model_with_its_own_labels_plugs_in_through_the_map() {
+    // The same graph, its outputs named as another label set would name them.
+    let c = classifier_with(Variant::default(), |m| {
+        m["outputs"]["emotion"]["labels"] =
+            serde_json::json!(["neutral", "happiness", "sorrow", "annoyance", "nervousness"]);
+        m["outputs"]["emotion"]["map"] = serde_json::json!({
+            "happiness": "joy", "sorrow": "sadness", "annoyance": "joy", "nervousness": null
+        });
+    })
+    .unwrap();
+    assert_eq!(guess(&c, "I am sad", None).emotion, "sadness");
+    // Two labels to one emotion add up: "angry" now scores for joy.
+    let angry = guess(&c, "angry", None);
+    assert_eq!(angry.emotion, "joy", "{angry:?}");
+    assert_eq!(score(&angry, "anger"), 0.0);
+    // A label mapped to null is left out and the rest renormalised.
+    let scared = guess(&c, "scared", None);
+    assert_eq!(scared.emotion, "neutral", "{scared:?}");
+    assert_eq!(score(&scared, "fear"), 0.0);
+    let total: f32 = scared.scores.iter().map(|(_, s)| s).sum();
+    assert!((total - 1.0).abs() < 1e-5, "{total}");
+}
+
+#[test]
 fn unsure_answers_are_neutral() {
     let c = classifier_with(Variant::default(), |m| m["min_confidence"] = 0.9.into()).unwrap();
     let g = guess(&c, "I am glad", None);
