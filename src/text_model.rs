@@ -147,7 +147,7 @@ pub struct EmotionOutput {
     pub scores: ScoreKind,
     /// Labels that are not taxonomy ids: each to an emotion id, or to null to leave it out.
     #[serde(default)]
-    pub map: Option<json::Entries<Option<String>>>,
+    pub(crate) map: Option<json::Entries<Option<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
