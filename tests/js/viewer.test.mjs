@@ -299,7 +299,8 @@ test('the scenario plays and the timeline shows the turn boundaries; edits re-re
   await page.getByRole('button', { name: /Play/ }).click();
   await page.waitForFunction(() => window.viewer.scenario.state === 'playing', null, { timeout: 20_000 });
   // Sampled in the page at every animation frame (a round trip per sample would miss frames on
-  // a loaded machine), until 1.5 s of the scenario have played or 6 s have passed.
+  // a loaded machine), until 1.5 s of the scenario have played or 10 s have passed. Software GL
+  // on a busy 2-core machine can draw under one frame a second, so a few samples must do.
   const jaw = await scenario(async () => {
     const { channelNames } = await import('animasync-face');
     const s = window.viewer.scenario;
@@ -310,14 +311,14 @@ test('the scenario plays and the timeline shows the turn boundaries; edits re-re
     await new Promise((resolve) => {
       const sample = () => {
         samples.push({ t: s.time(), jaw: s.avatars.get('current').shown[index] });
-        if (s.time() >= 1.8 || performance.now() - started > 6000) resolve();
+        if (s.time() >= 1.8 || performance.now() - started > 10_000) resolve();
         else requestAnimationFrame(sample);
       };
       requestAnimationFrame(sample);
     });
     return samples;
   });
-  assert.ok(jaw.length >= 5 && jaw.at(-1).t > jaw[0].t + 0.8, `the scenario plays: ${JSON.stringify(jaw)}`);
+  assert.ok(jaw.length >= 3 && jaw.at(-1).t > jaw[0].t + 0.8, `the scenario plays: ${JSON.stringify(jaw)}`);
   const jaws = jaw.map((j) => j.jaw);
   assert.ok(Math.max(...jaws) - Math.min(...jaws) > 0.1, `the jaw moves with the speech: ${JSON.stringify(jaw)}`);
   assert.match(await page.locator('#scenario-time').textContent(), /^\d+\.\d \/ \d+\.\d s$/);
