@@ -209,6 +209,43 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     return out
 
 
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+BOOTSTRAP_KEYS = ["aperture_r", "pbm_closure", "rest_share"]
+
+
+def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]) -> dict:
+    """How much the pooled figures depend on which clips happen to be in the set: the clips are
+    resampled with replacement and pooled as `pool` pools them. Gives each system's 95% interval
+    and, for each pair, the interval of the difference on the same resamples (paired: a
+    difference whose interval excludes 0 is more than the luck of the clip draw)."""
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    draws = {s: {k: [] for k in BOOTSTRAP_KEYS} for s in systems}
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        sample = [clip_ids[i] for i in rng.integers(0, len(clip_ids), len(clip_ids))]
+        for s in systems:
+            pooled = pool({c: per_clip[c][s] for c in set(sample)}, sample)
+            for k in BOOTSTRAP_KEYS:
+                draws[s][k].append(pooled[k])
+
+    def interval(values):
+        v = np.array([x for x in values if x is not None], float)
+        return [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] if len(v) else None
+
+    out = {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "interval": {}, "difference": {}}
+    for s in systems:
+        out["interval"][s] = {k: interval(draws[s][k]) for k in BOOTSTRAP_KEYS}
+    for a in systems:
+        for b in systems:
+            if a == b or a == "reference" or b == "reference":
+                continue
+            out["difference"][f"{a} - {b}"] = {
+                k: interval([x - y if x is not None and y is not None else None
+                             for x, y in zip(draws[a][k], draws[b][k])])
+                for k in BOOTSTRAP_KEYS}
+    return out
+
+
 # ----------------------------------------------------------------------------------------------
 # Driver
 
@@ -303,6 +340,27 @@ def write_markdown(path: Path, results: dict) -> None:
             L.append(f"| {s} | {fmt(p['aperture_r'])} | {fmt(p['pbm_closure'])} | {p['pbm_n']} | "
                      f"{fmt(p['rest_mean'])} | {fmt(p['rest_mean_rel'])} | {fmt(p['rest_share'])} |")
         L.append("")
+    u = results["uncertainty"]
+
+    def ci(v):
+        return "n/a" if v is None else f"[{v[0]:.3f}, {v[1]:.3f}]"
+
+    L += [f"## How sure: 95% intervals over the clips ({u['resamples']} bootstrap resamples of the "
+          f"{len(results['subsets']['all'])} clips, seed {u['seed']})", "",
+          "A figure's interval is how far it moves with the draw of clips; a difference is taken on the same "
+          "resamples, so one whose interval excludes 0 holds beyond the luck of the draw.", "",
+          "| system | aperture_r | pbm_closure | rest_share |", "|---|---|---|---|"]
+    for s in systems:
+        i = u["interval"][s]
+        L.append(f"| {s} | {ci(i['aperture_r'])} | {ci(i['pbm_closure'])} | {ci(i['rest_share'])} |")
+    if "ours" in systems:
+        L += ["", "| difference | aperture_r | pbm_closure | rest_share |", "|---|---|---|---|"]
+        for other in systems:
+            key = f"ours - {other}"
+            if key in u["difference"]:
+                d = u["difference"][key]
+                L.append(f"| {key} | {ci(d['aperture_r'])} | {ci(d['pbm_closure'])} | {ci(d['rest_share'])} |")
+    L.append("")
     L += ["## Systems", ""] + [f"- `{s}`: {results['system_notes'][s]}" for s in systems] + [""]
     preds = [s for s in systems if s != "reference"]
     L += ["## Per clip: aperture_r", "",
@@ -496,6 +554,7 @@ def main(argv=None) -> int:
                "allphone": [c["id"] for c in clips if c["reference"] == "allphone"]}
     pooled = {k: {s: pool({c: per_clip[c][s] for c in ids}, ids) for s in all_systems}
               for k, ids in subsets.items() if ids}
+    uncertainty = bootstrap(per_clip, subsets["all"], all_systems)
     notes = dict(SYSTEM_NOTES)
     if "ours" in systems:
         notes["ours"] = f"{SYSTEM_NOTES['ours']} (model {args.model}, manifest {args.manifest}: {ours_info})"
@@ -510,7 +569,7 @@ def main(argv=None) -> int:
                      "manifest": args.manifest if "ours" in systems else None},
         "systems": all_systems, "system_notes": {s: notes[s] for s in all_systems},
         "n_frames": int(sum(v["frames"] for v in clip_info.values())),
-        "clips": clip_info, "subsets": subsets, "pooled": pooled, "per_clip": per_clip,
+        "clips": clip_info, "subsets": subsets, "pooled": pooled, "uncertainty": uncertainty, "per_clip": per_clip,
     }
 
     def clean(o):
