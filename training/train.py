@@ -2,9 +2,16 @@
 
 The model runs once per 30 fps frame, exactly as the runtime calls it: a window of
 `window.frames` log-mel frames whose last one lies `window.lookahead` frames after the frame's
-centre (so it hears 32.5 ms ahead), normalised (its mean level split off, so gain moves one input), flattened, through a dense encoder, one GRU
-step (its state is an explicit input and output, carried by the runtime), and a small head with
-sigmoid outputs: one weight per lip-sync channel. Inference is one small matrix chain per frame.
+centre (so it hears 32.5 ms ahead), normalised (its mean level split off, so gain moves one
+input), flattened; with `model.peak_release`, plus that level relative to its recent peak (a
+second recurrent state, a peak with a linear release), so the model knows how loud this is for
+this voice and microphone; through a dense encoder, one GRU step (its state is an explicit input
+and output, carried by the runtime), and a small head with sigmoid outputs: one weight per
+lip-sync channel. Inference is one small matrix chain per frame.
+
+With `train.spec_augment`, each training crop's mel axis is stretched by up to +/- `warp` and one
+band of up to `max_mask` bins is blurred to the frame mean: speaker-like variation that synthetic
+voices lack, so the model leans on broad spectral shape rather than one voice's details.
 
 JAX rather than torch: the CPU wheel is ~100 MB (torch here pulls 5.5 GB of CUDA), so the
 quick mode runs in CI. The ONNX graph is written with onnx.helper from the trained weights,
@@ -99,10 +106,28 @@ def level_split(z):
     return jnp.concatenate([(z - level).reshape(b, t, -1), level.reshape(b, t, 1)], axis=-1)
 
 
-def forward(p, norm, x, h0):
-    """x: (batch, time, w, mels) -> (batch, time, channels), final state."""
+def peak_track(level, release, p0):
+    """Causal level peak with a linear release: p_t = max(level_t, p_(t-1) - release).
+    level: (batch, time). Returns (batch, time) peaks and the last one (batch,)."""
+    def step(pk, lv):
+        pk = jnp.maximum(lv, pk - release)
+        return pk, pk
+
+    p_last, ps = jax.lax.scan(step, p0, jnp.swapaxes(level, 0, 1))
+    return jnp.swapaxes(ps, 0, 1), p_last
+
+
+def forward(p, norm, x, h0, release=None, p0=None):
+    """x: (batch, time, w, mels) -> (batch, time, channels), final state (and final peak)."""
     b, t = x.shape[:2]
     flat = level_split((x - norm["mean"]) * norm["inv_std"])
+    p_last = None
+    if release is not None:
+        # The level relative to its recent peak: how loud this is for this voice and this
+        # microphone, which a fixed level cannot say once gain varies.
+        level = flat[..., -1]
+        peaks, p_last = peak_track(level, release, p0 if p0 is not None else jnp.zeros((b,)))
+        flat = jnp.concatenate([flat, (level - peaks)[..., None]], axis=-1)
     enc = jax.nn.relu(flat @ p["enc_w"] + p["enc_b"])
     proj = enc @ p["gru_w"] + p["gru_b"]
 
@@ -113,7 +138,8 @@ def forward(p, norm, x, h0):
     h_last, hs = jax.lax.scan(step, h0, jnp.swapaxes(proj, 0, 1))
     hs = jnp.swapaxes(hs, 0, 1)
     head = jax.nn.relu(hs @ p["head_w"] + p["head_b"])
-    return jax.nn.sigmoid(head @ p["out_w"] + p["out_b"]), h_last
+    out = jax.nn.sigmoid(head @ p["out_w"] + p["out_b"])
+    return (out, h_last) if release is None else (out, (h_last, p_last))
 
 
 def aperture(y, ch):
@@ -124,7 +150,26 @@ def aperture(y, ch):
     )
 
 
-def make_batches(clips, rng, batch, seq, burn_in):
+def spec_augment(rng, x, warp, max_mask):
+    """Speaker-like variation on log-mel crops (seq, w, mels): the mel axis stretched by a factor
+    in [1 - warp, 1 + warp] (formants move, as between vocal tracts), and one band of up to
+    `max_mask` bins replaced by the frame's mean (a detail the model must not depend on)."""
+    mels = x.shape[-1]
+    alpha = rng.uniform(1.0 - warp, 1.0 + warp)
+    src = np.clip(np.arange(mels) / alpha, 0, mels - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, mels - 1)
+    frac = (src - lo).astype(np.float32)
+    x = x[..., lo] * (1 - frac) + x[..., hi] * frac
+    if max_mask and rng.random() < 0.5:
+        width = int(rng.integers(1, max_mask + 1))
+        start = int(rng.integers(0, mels - width + 1))
+        x = x.copy()
+        x[..., start : start + width] = x.mean(axis=-1, keepdims=True)
+    return x.astype(np.float32)
+
+
+def make_batches(clips, rng, batch, seq, burn_in, augment=None):
     """Random crops; a crop that starts mid-clip gets `burn_in` unscored frames to settle the GRU."""
     xs, ys, ms = [], [], []
     w_shape = clips[0][0].shape[1:]
@@ -132,6 +177,8 @@ def make_batches(clips, rng, batch, seq, burn_in):
         x, y = clips[rng.integers(len(clips))]
         start = 0 if rng.random() < 0.3 or len(y) <= seq else int(rng.integers(0, len(y) - seq + 1))
         xe, ye = x[start : start + seq], y[start : start + seq]
+        if augment:
+            xe = spec_augment(rng, xe, augment["warp"], augment["max_mask"])
         mask = np.ones(len(ye), np.float32)
         if start > 0:
             mask[:burn_in] = 0.0
@@ -154,7 +201,7 @@ def progress(step, total, loss, started):
     sys.stderr.flush()
 
 
-def export_onnx(path, p, norm, cfg, n_out):
+def export_onnx(path, p, norm, cfg, n_out, release=None):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -178,7 +225,18 @@ def export_onnx(path, p, norm, cfg, n_out):
         n("Sub", ["normalised", "level"], ["relative"]),
         n("Reshape", ["relative", "flat_shape"], ["shape_flat"]),
         n("Reshape", ["level", "level_shape"], ["level_flat"]),
-        n("Concat", ["shape_flat", "level_flat"], ["flat"], axis=1),
+    ]
+    if release is None:
+        nodes.append(n("Concat", ["shape_flat", "level_flat"], ["flat"], axis=1))
+    else:
+        inits["release"] = np.array(release, np.float32)
+        nodes += [
+            n("Sub", ["peak_state", "release"], ["peak_released"]),
+            n("Max", ["level_flat", "peak_released"], ["peak_out"]),
+            n("Sub", ["level_flat", "peak_out"], ["level_rel"]),
+            n("Concat", ["shape_flat", "level_flat", "level_rel"], ["flat"], axis=1),
+        ]
+    nodes += [
         n("MatMul", ["flat", "enc_w"], ["enc_mm"]),
         n("Add", ["enc_mm", "enc_b"], ["enc_pre"]),
         n("Relu", ["enc_pre"], ["enc"]),
@@ -212,11 +270,11 @@ def export_onnx(path, p, norm, cfg, n_out):
         [
             helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, w, mels]),
             helper.make_tensor_value_info("state", TensorProto.FLOAT, [1, g]),
-        ],
+        ] + ([helper.make_tensor_value_info("peak_state", TensorProto.FLOAT, [1, 1])] if release is not None else []),
         [
             helper.make_tensor_value_info("weights", TensorProto.FLOAT, [1, n_out]),
             helper.make_tensor_value_info("state_out", TensorProto.FLOAT, [1, g]),
-        ],
+        ] + ([helper.make_tensor_value_info("peak_out", TensorProto.FLOAT, [1, 1])] if release is not None else []),
         [numpy_helper.from_array(v, k) for k, v in inits.items()],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="animasync-face training/train.py")
@@ -227,19 +285,23 @@ def export_onnx(path, p, norm, cfg, n_out):
     return model
 
 
-def reference_check(path, p, norm, clips):
+def reference_check(path, p, norm, clips, release=None):
     """The exported graph must compute what JAX computed (onnx's reference evaluator)."""
     from onnx.reference import ReferenceEvaluator
 
     x, _ = clips[0]
     x = x[:20]
     g = p["gru_r"].shape[0]
-    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)), release)
     sess = ReferenceEvaluator(path)
     h = np.zeros((1, g), np.float32)
+    pk = np.zeros((1, 1), np.float32)
     got = []
     for t in range(len(x)):
-        y, h = sess.run(None, {"features": x[t : t + 1], "state": h})
+        if release is None:
+            y, h = sess.run(None, {"features": x[t : t + 1], "state": h})
+        else:
+            y, h, pk = sess.run(None, {"features": x[t : t + 1], "state": h, "peak_state": pk})
         got.append(y[0])
     err = float(np.abs(np.stack(got) - np.asarray(want[0])).max())
     if err > 1e-4:
@@ -274,14 +336,15 @@ def main():
 
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
-    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + 1, cfg, len(channels))
+    release = cfg["model"].get("peak_release")
+    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + (1 if release is None else 2), cfg, len(channels))
     schedule = optax.warmup_cosine_decay_schedule(0.0, tc["learning_rate"], min(200, steps // 10 + 1), steps)
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=tc["weight_decay"]))
     state = opt.init(params)
     jnorm = {k: jnp.asarray(v) for k, v in norm.items()}
 
     def loss_fn(p, x, y, m):
-        pred, _ = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)))
+        pred, _ = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)), release)
         per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (aperture(pred, ch) - aperture(y, ch)) ** 2
         return (per * m).sum() / (m.sum() + 1e-9)
 
@@ -293,7 +356,7 @@ def main():
 
     started = time.time()
     for step in range(1, steps + 1):
-        x, y, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"])
+        x, y, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"], tc.get("spec_augment"))
         params, state, loss = update(params, state, x, y, m)
         if step % 10 == 0 or step == steps:
             progress(step, steps, float(loss), started)
@@ -302,7 +365,7 @@ def main():
     # Validation on held-out synthetic clips, whole clips from a zero state as the runtime runs.
     preds, truth, in_speech = [], [], []
     for x, y in val:
-        pred, _ = forward(params, jnorm, jnp.asarray(x[None]), jnp.zeros((1, g)))
+        pred, _ = forward(params, jnorm, jnp.asarray(x[None]), jnp.zeros((1, g)), release)
         preds.append(np.asarray(pred[0]))
         truth.append(y)
         a, b = np.asarray(aperture(preds[-1], ch)), np.asarray(aperture(y, ch))
@@ -323,22 +386,23 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "lipsync.onnx")
-    export_onnx(onnx_path, params, norm, cfg, len(channels))
-    report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val)
+    export_onnx(onnx_path, params, norm, cfg, len(channels), release)
+    report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val, release)
     n_params = sum(int(np.prod(v.shape)) for v in params.values())
     manifest = {
         "schema": "animasync-face/model-manifest",
         "version": 1,
         "name": cfg["name"],
         "description": (
-            f"Default lip-sync model: log-mel window -> dense {cfg['model']['encoder']} -> GRU {g} (state carried) -> "
+            f"Default lip-sync model: log-mel window{' + level relative to its recent peak (second state)' if release is not None else ''} "
+            f"-> dense {cfg['model']['encoder']} -> GRU {g} (state carried) -> "
             f"dense {cfg['model']['head']} -> {len(channels)} lip-sync channels; {n_params} parameters. "
             "Trained by training/pipeline.py on synthetic speech (libespeak-ng, Festival); see models/default/MODEL_CARD.md."
         ),
         "model": "lipsync.onnx",
         "input": cfg["input"],
         "window": {"frames": w, "lookahead": cfg["window"]["lookahead"], "layout": "time_major"},
-        "state": [{"shape": [1, g]}],
+        "state": [{"shape": [1, g]}] + ([{"shape": [1, 1]}] if release is not None else []),
         "output": {"kind": "blendshapes", "channels": channels},
     }
     with open(os.path.join(args.out, "lipsync.json"), "w", encoding="utf-8") as f:
