@@ -201,6 +201,11 @@ test('drag-drop import, a missing preset created from the compiled value, revert
   await page.waitForFunction(() => document.querySelector('#pane-b canvas').width > 0);
   await page.getByLabel('Compare with').selectOption('none');
   assert.ok(await page.locator('#pane-b').isHidden());
+  // Back to one pane, the avatar's canvas fills the stage again (it once kept the split's
+  // aspect ratio and grew to twice the stage's height, the face below the fold).
+  const sizes = () => page.evaluate(() => ({ canvas: document.querySelector('#avatar').clientHeight, stage: document.querySelector('#stage').clientHeight }));
+  await page.waitForFunction(() => document.querySelector('#avatar').clientHeight <= document.querySelector('#stage').clientHeight, null, { timeout: 10_000 })
+    .catch(async () => assert.fail(`the canvas outgrows the stage: ${JSON.stringify(await sizes())}`));
   assert.deepEqual(errors, []);
   await page.close(); // a page left open keeps drawing its avatars beside the next test
 });
