@@ -38,7 +38,7 @@
 //!   `none`.
 //! - `min_confidence` (default 0): when the best score is below it the answer is "neutral".
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::{Factoid, InferenceFact};
 
@@ -61,13 +61,13 @@ pub struct TextClassifierManifest {
     pub schema: String,
     pub version: u32,
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub description: String,
     /// The ONNX file's name, for tools (the runtime is handed the bytes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub model: Option<String>,
     /// The vocabulary file's name, for tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub vocab: Option<String>,
     pub tokenizer: TokenizerSpec,
     pub inputs: Vec<InputRole>,
@@ -78,20 +78,20 @@ pub struct TextClassifierManifest {
     pub min_confidence: f32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenizerKind {
     Wordpiece,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenizerSpec {
     pub kind: TokenizerKind,
     pub max_length: usize,
     #[serde(default = "yes")]
     pub lowercase: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub strip_accents: Option<bool>,
     #[serde(default)]
     pub special_tokens: SpecialTokenNames,
@@ -101,7 +101,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SpecialTokenNames {
     pub unknown: String,
@@ -122,7 +122,7 @@ impl Default for SpecialTokenNames {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InputRole {
     InputIds,
@@ -134,7 +134,7 @@ pub enum InputRole {
 #[serde(deny_unknown_fields)]
 pub struct OutputsSpec {
     pub emotion: EmotionOutput,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub vad: Option<VadOutput>,
 }
 
@@ -150,20 +150,20 @@ pub struct EmotionOutput {
     pub(crate) map: Option<json::Entries<Option<String>>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreKind {
     Logits,
     Probabilities,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VadOutput {
     pub index: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextMode {
     #[default]
