@@ -201,11 +201,18 @@ pub struct JsTextClassifier {
 #[wasm_bindgen(js_class = TextClassifier)]
 impl JsTextClassifier {
     /// Loads and checks the classifier; throws with the reason when the model, manifest or
-    /// vocabulary do not fit together.
+    /// vocabulary do not fit together, or when the manifest or vocabulary is not well-formed
+    /// text (a vocabulary entry read as U+FFFD would silently tokenize differently).
     #[wasm_bindgen(constructor)]
-    pub fn new(model: &[u8], manifest: &str, vocab: &str) -> Result<JsTextClassifier, JsError> {
+    pub fn new(
+        model: &[u8],
+        manifest: js_sys::JsString,
+        vocab: js_sys::JsString,
+    ) -> Result<JsTextClassifier, JsError> {
+        let manifest = js_text("manifest", &manifest)?;
+        let vocab = js_text("vocab", &vocab)?;
         Ok(JsTextClassifier {
-            inner: TextClassifier::new(model, manifest, vocab).map_err(js_error)?,
+            inner: TextClassifier::new(model, &manifest, &vocab).map_err(js_error)?,
         })
     }
 

@@ -338,6 +338,10 @@ test('TextClassifier: an ONNX classifier plugs in with its manifest and vocabula
       /unknown emotion "happy"/);
     throwsWith(() => new TextClassifier(model, manifest, vocab.replace('[CLS]\n', '')), /no classify token "\[CLS\]"/);
     throwsWith(() => new TextClassifier(new Uint8Array([1, 2, 3]), manifest, vocab), /cannot read the ONNX model/);
+    throwsWith(() => new TextClassifier(model, manifest, vocab + '\uDC00\n'), /vocab: contains an unpaired UTF-16 surrogate/);
+    throwsWith(() => new TextClassifier(model, manifest.replace('bag', '\uD800bag'), vocab), /manifest: contains an unpaired/);
+    throwsWith(() => new TextClassifier(model, JSON.parse(manifest), vocab), /manifest must be a string/);
+    throwsWith(() => classifier.classify('happy '.repeat(2000)), /is 12000 characters long; at most 10000 are read at once/);
   } finally {
     classifier.free();
   }
