@@ -196,6 +196,24 @@ fn a_model_with_its_own_labels_plugs_in_through_the_map() {
 }
 
 #[test]
+fn without_a_vad_head_the_guess_sits_at_the_emotions_middle_level() {
+    // outputs.vad is optional: the model's second output is then not read.
+    let c = classifier_with(Variant::default(), |m| {
+        m["outputs"].as_object_mut().unwrap().remove("vad");
+    })
+    .unwrap();
+    let g = guess(&c, "I am so happy!", None);
+    assert_eq!(g.emotion, "joy");
+    assert_eq!(g.level, 3);
+    let joy = animasync_face::EmotionTaxonomy::builtin()
+        .get("joy")
+        .unwrap();
+    assert_eq!(g.vad, joy.anchor(3).unwrap().as_array());
+    // The same text with the head reads its own point.
+    assert_ne!(guess(&classifier(), "I am so happy!", None).vad, g.vad);
+}
+
+#[test]
 fn unsure_answers_are_neutral() {
     let c = classifier_with(Variant::default(), |m| m["min_confidence"] = 0.9.into()).unwrap();
     let g = guess(&c, "I am glad", None);
