@@ -53,16 +53,18 @@ setup-browser:
 
 setup-node: node_modules/.package-lock.json
 
-# The speech synthesisers the training data comes from, the real recordings the evaluation
-# scores (codec2-examples, alsa-utils), and the CPU training stack.
-TRAINING_PACKAGES := espeak-ng festival festvox-us-slt-hts festvox-kallpc16k codec2-examples alsa-utils
+# The speech synthesisers and the recorded prompts (asterisk-core-sounds-en*: a real voice with
+# transcripts; training/config.json's data.recorded_sets) the training data comes from, the real
+# recordings the evaluation scores (codec2-examples, alsa-utils), and the CPU training stack.
+TRAINING_PACKAGES := espeak-ng festival festvox-us-slt-hts festvox-kallpc16k codec2-examples alsa-utils \
+  asterisk-core-sounds-en asterisk-core-sounds-en-wav
 
 setup-training:
 	@if ! dpkg -s $(TRAINING_PACKAGES) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAINING_PACKAGES); \
 	fi
-	@python3 -c "import jax, optax, scipy, onnx, PIL" 2>/dev/null || \
+	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt -r scripts/avatar/requirements.txt
 
 model: setup-training

@@ -42,6 +42,7 @@ def main():
     if args.quick:
         data_cfg["clips"] = cfg["quick"]["clips"]
         data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
+        data_cfg["recorded_prompts"] = cfg["quick"]["recorded_prompts"]
         steps = cfg["quick"]["steps"]
         out = os.path.join(args.work, "model")
     data = os.path.join(args.work, "quick-data" if args.quick else "data")
@@ -65,6 +66,10 @@ def main():
             "--clips", str(data_cfg["clips"]), "--seed", str(data_cfg["seed"]),
             "--festival", str(data_cfg["festival_phrases_per_voice"]),
             "--cli", args.cli, "--manifest", features_manifest,
+            "--recorded-share", str(data_cfg.get("recorded_share", 0.0)),
+            "--recorded-sets", ",".join(data_cfg.get("recorded_sets", [])),
+            "--recorded-limit", str(data_cfg.get("recorded_prompts", 0)),
+            "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
         ])
     run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--out", out, "--steps", str(steps)])
 

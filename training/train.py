@@ -397,7 +397,8 @@ def main():
             f"Default lip-sync model: log-mel window{' + level relative to its recent peak (second state)' if release is not None else ''} "
             f"-> dense {cfg['model']['encoder']} -> GRU {g} (state carried) -> "
             f"dense {cfg['model']['head']} -> {len(channels)} lip-sync channels; {n_params} parameters. "
-            "Trained by training/pipeline.py on synthetic speech (libespeak-ng, Festival); see models/default/MODEL_CARD.md."
+            "Trained by training/pipeline.py on synthetic speech (libespeak-ng, Festival) and recorded prompts "
+            "(Debian asterisk-core-sounds-en, forced-aligned); see models/default/MODEL_CARD.md."
         ),
         "model": "lipsync.onnx",
         "input": cfg["input"],

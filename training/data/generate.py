@@ -1,9 +1,10 @@
-"""Training data: synthetic speech with phoneme timings, made to sound like a microphone, turned
-into the runtime's own features and 30 fps lip-sync targets.
+"""Training data: speech with phoneme timings, made to sound like a microphone, turned into the
+runtime's own features and 30 fps lip-sync targets.
 
 Each clip is a few phrases (English or Korean; real sentences or shuffled words and syllables
-for phonetic coverage) from libespeak-ng (many voice variants, rates, pitches) or Festival
-(an HTS and a diphone voice), with silences and breaths between them, then speed-perturbed
+for phonetic coverage) from libespeak-ng (many voice variants, rates, pitches), Festival
+(an HTS and a diphone voice) or, for English phrases, real recorded prompts with forced-aligned
+phones (recorded.py), with silences and breaths between them, then speed-perturbed
 (which also shifts the formants, like a different vocal tract), reverberated, band-limited,
 gained, noised, DC-shifted and clipped, as microphones do. Features come from
 `animasync-face features` so training reads exactly what the runtime computes.
@@ -29,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import festival  # noqa: E402
+import recorded  # noqa: E402
 import targets  # noqa: E402
 
 RATE = 16000
@@ -209,13 +211,17 @@ def make_clip(job):
     global _worker
     if _worker is None:
         _worker = Synth()
-    index, seed, out_dir, cli, manifest, festival_pool = job
+    index, seed, out_dir, cli, manifest, festival_pool, recorded_share = job
     rng = random.Random(seed)
     lang = "ko" if rng.random() < 0.3 else "en"
     sentences = SENTENCES[lang]
     pieces, sources = [], []
     for _ in range(rng.randint(1, 3)):
-        if lang == "en" and festival_pool and rng.random() < 0.6:
+        if lang == "en" and RECORDED and rng.random() < recorded_share:
+            audio, phones, name = rng.choice(RECORDED)
+            pieces.append((audio, phones))
+            sources.append(name)
+        elif lang == "en" and festival_pool and rng.random() < 0.6:
             audio, rate, phones, name = rng.choice(festival_pool)
             pieces.append((to_rate(audio, rate, RATE), phones))
             sources.append(name)
@@ -243,6 +249,8 @@ def make_clip(job):
 
 
 SENTENCES = {"en": read_lines("sentences.en.txt"), "ko": read_lines("sentences.ko.txt")}
+# Real recorded prompts (recorded.py), loaded before the workers fork so they share them.
+RECORDED = []
 
 
 def festival_phrases(rng, count):
@@ -270,12 +278,25 @@ def main():
     ap.add_argument("--cli", default="target/release/animasync-face")
     ap.add_argument("--manifest", required=True, help="a model manifest whose `input` gives the features")
     ap.add_argument("--festival", type=int, default=60, help="Festival phrases per voice (0: none)")
+    ap.add_argument("--recorded-share", type=float, default=0.0,
+                    help="share of English phrases taken from real recorded prompts (recorded.py; 0: none)")
+    ap.add_argument("--recorded-cache", help="the prompts' alignment cache (made on first use)")
+    ap.add_argument("--recorded-limit", type=int, default=0, help="use only the first N prompts of each set (0: all)")
+    ap.add_argument("--recorded-sets", default="en", help=f"comma-separated prompt sets, of {','.join(recorded.SETS)}")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
     pool = festival_phrases(rng, args.festival) if args.festival else []
-    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, pool) for i in range(args.clips)]
+    if args.recorded_share > 0:
+        if not args.recorded_cache:
+            sys.exit("--recorded-share needs --recorded-cache")
+        sets = [x for x in args.recorded_sets.split(",") if x]
+        unknown = [x for x in sets if x not in recorded.SETS]
+        if unknown:
+            sys.exit(f"--recorded-sets: unknown set(s) {unknown}; known: {', '.join(recorded.SETS)}")
+        RECORDED.extend(recorded.load(args.recorded_cache, RATE, sets=sets, limit=args.recorded_limit))
+    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, pool, args.recorded_share) for i in range(args.clips)]
     index, seconds = [], 0.0
     with multiprocessing.Pool(args.jobs) as workers:
         for entry in workers.imap(make_clip, jobs, chunksize=4):

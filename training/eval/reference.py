@@ -56,12 +56,15 @@ def _decoder_audio(path: str) -> tuple[bytes, float]:
     return to_int16(y).tobytes(), duration
 
 
-def _align(raw: bytes, transcript: str):
+def _align(raw: bytes, transcript: str, dictionary: str | None = None):
+    """Forced alignment of `transcript` (words of cmudict-en-us, or of `dictionary`, a
+    pronunciation file in its format) -> (words, phones, decoder settings)."""
     from pocketsphinx import Decoder
 
+    extra = {"dict": dictionary} if dictionary else {}
     last_err = None
     for beams in ({}, {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}):
-        d = Decoder(samprate=16000, loglevel="FATAL", lm=None, **beams)
+        d = Decoder(samprate=16000, loglevel="FATAL", lm=None, **extra, **beams)
         try:
             d.set_align_text(transcript)
             d.start_utt()
