@@ -67,7 +67,7 @@ def main():
             "--festival", str(data_cfg["festival_phrases_per_voice"]),
             "--cli", args.cli, "--manifest", features_manifest,
             "--recorded-share", str(data_cfg.get("recorded_share", 0.0)),
-            "--recorded-sets", ",".join(data_cfg.get("recorded_sets", [])),
+            "--recorded-sets", ",".join(data_cfg.get("recorded_sets", ["en"])),
             "--recorded-limit", str(data_cfg.get("recorded_prompts", 0)),
             "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
         ])

@@ -37,8 +37,6 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "eval"))
 
@@ -170,15 +168,11 @@ def pronunciations(lang, words, jobs):
 
 
 def _align(job):
-    from audio import read_wav, resample, to_int16
     from reference import _align as align_words
+    from reference import _decoder_audio
 
     key, path, transcript, dictionary = job
-    x, rate = read_wav(path)
-    y = resample(x, rate, 16000)
-    duration = len(y) / 16000
-    # Trailing digital silence lets a prompt cut right after its last word still align.
-    raw = to_int16(np.concatenate([y, np.zeros(int(0.3 * 16000), np.float32)])).tobytes()
+    raw, duration = _decoder_audio(path)
     try:
         _, phones, _ = align_words(raw, transcript, dictionary)
     except (RuntimeError, ValueError) as e:
@@ -192,13 +186,10 @@ def _align(job):
     return key, {"phones": ipa}
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def align_set(lang, cache, jobs, limit, tmp):
     """Entries {name, path, phones or error} of one set, aligning what the cache lacks."""
+    from audio import sha256
+
     listed = prompts(lang)[: limit or None]
     spoken = pronunciations(lang, {w for _, _, words in listed for w in words}, jobs)
     dictionary = None
