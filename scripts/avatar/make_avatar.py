@@ -12,7 +12,8 @@ painted texture in the surface's own parameters. Eyes are spheres with their pol
 (so the iris edge is one smooth ring of vertices); eyelids are spherical shells that rotate over
 them; brows and hair follow the head surface. Each ARKit shape is a displacement field written
 out below (jaw and eyes rotate, the rest move regions of the face), stored as sparse morph
-targets. The output is deterministic: the same script writes the same bytes.
+targets. The output is deterministic: the same script writes the same bytes on any x86-64 machine with
+AVX2 (see NPY_DISABLE_CPU_FEATURES below).
 
 Coordinates are VRM 1.0's: metres, +Y up, the avatar faces +Z, its left is +X.
 """
@@ -23,8 +24,14 @@ import json
 import os
 import struct
 
-import numpy as np
-from PIL import Image
+# numpy picks its sin/cos/exp/sqrt kernels by the CPU, and its AVX-512 kernels round differently
+# from its AVX2 ones in the last bits, which moves the geometry's bytes and even which vertices a
+# sparse morph target keeps. Leaving AVX-512 out (it must be set before numpy is imported) makes
+# every x86-64 machine with AVX2 build the same bytes, so `--check` can compare them exactly.
+os.environ["NPY_DISABLE_CPU_FEATURES"] = "X86_V4 AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The 52 channels in canonical order, from the project's channel table.
