@@ -211,7 +211,7 @@ def make_clip(job):
     global _worker
     if _worker is None:
         _worker = Synth()
-    index, seed, out_dir, cli, manifest, festival_pool, recorded_share = job
+    index, seed, out_dir, cli, manifest, recorded_share = job
     rng = random.Random(seed)
     lang = "ko" if rng.random() < 0.3 else "en"
     sentences = SENTENCES[lang]
@@ -221,8 +221,8 @@ def make_clip(job):
             audio, phones, name = rng.choice(RECORDED)
             pieces.append((audio, phones))
             sources.append(name)
-        elif lang == "en" and festival_pool and rng.random() < 0.6:
-            audio, rate, phones, name = rng.choice(festival_pool)
+        elif lang == "en" and FESTIVAL and rng.random() < 0.6:
+            audio, rate, phones, name = rng.choice(FESTIVAL)
             pieces.append((to_rate(audio, rate, RATE), phones))
             sources.append(name)
         else:
@@ -249,8 +249,10 @@ def make_clip(job):
 
 
 SENTENCES = {"en": read_lines("sentences.en.txt"), "ko": read_lines("sentences.ko.txt")}
-# Real recorded prompts (recorded.py), loaded before the workers fork so they share them.
+# Real recorded prompts (recorded.py) and Festival's phrases, made before the workers fork so
+# they share them (rather than receiving a copy with every job).
 RECORDED = []
+FESTIVAL = []
 
 
 def festival_phrases(rng, count):
@@ -287,7 +289,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
-    pool = festival_phrases(rng, args.festival) if args.festival else []
+    FESTIVAL.extend(festival_phrases(rng, args.festival) if args.festival else [])
     if args.recorded_share > 0:
         if not args.recorded_cache:
             sys.exit("--recorded-share needs --recorded-cache")
@@ -296,10 +298,14 @@ def main():
         if unknown:
             sys.exit(f"--recorded-sets: unknown set(s) {unknown}; known: {', '.join(recorded.SETS)}")
         RECORDED.extend(recorded.load(args.recorded_cache, RATE, sets=sets, limit=args.recorded_limit))
-    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, pool, args.recorded_share) for i in range(args.clips)]
+    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, args.recorded_share) for i in range(args.clips)]
     index, seconds = [], 0.0
-    with multiprocessing.Pool(args.jobs) as workers:
-        for entry in workers.imap(make_clip, jobs, chunksize=4):
+    # One fresh worker process per clip: libespeak-ng carries state from one utterance to the
+    # next (its output for the same text and voice changes with what it spoke before), so a
+    # worker that made other clips first would make this one differently. With a fresh
+    # library per clip, a clip depends only on its own seed, however many workers there are.
+    with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=1) as workers:
+        for entry in workers.imap(make_clip, jobs, chunksize=1):
             index.append(entry)
             seconds += entry["seconds"]
             progress(len(index), len(jobs), seconds)
