@@ -37,8 +37,10 @@ step model-quick python3 training/pipeline.py --quick --cli target/debug/animasy
 # outputs; every system through the CLI), so the evaluation cannot rot either.
 step eval-default-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
   --systems ours,fallback,energy,headaudio --out target/eval-default
-# The text -> emotion accuracy on data/text/eval (the README's figures and confusion tables).
-step emotion-eval target/debug/animasync-face emotion-eval data/text/eval/en.jsonl data/text/eval/ko.jsonl
+# The text -> emotion accuracy on data/text/eval: the README quotes the command's output (figures
+# and confusion tables), and every line of it must still be there.
+step emotion-eval python3 scripts/check-readme-output.py \
+  target/debug/animasync-face emotion-eval data/text/eval/en.jsonl data/text/eval/ko.jsonl
 # The committed avatar is what scripts/avatar/make_avatar.py builds (same geometry, shapes and
 # pixels), so it cannot drift from its generator.
 step avatar-reproducible python3 scripts/avatar/make_avatar.py --check
