@@ -34,9 +34,10 @@ step rust-native cargo test
 # through the CLI), so `make model` cannot rot; the debug CLI is already built by rust-native.
 step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
 # The real-speech evaluation of the committed default model (cached references and peer
-# outputs; every system through the CLI), so the evaluation cannot rot either.
+# outputs; every system through the CLI), so the evaluation cannot rot either, and its pooled
+# figures must still be the committed ones that the model card and README quote.
 step eval-default-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
-  --systems ours,fallback,energy,headaudio --out target/eval-default
+  --systems ours,fallback,energy,headaudio --out target/eval-default --expect models/default/eval/results.json
 # The text -> emotion accuracy on data/text/eval: the README quotes the command's output (figures
 # and confusion tables), and every line of it must still be there.
 step emotion-eval python3 scripts/check-readme-output.py \

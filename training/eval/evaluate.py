@@ -519,6 +519,9 @@ def main(argv=None) -> int:
     ap.add_argument("--plot", action="append", default=[], metavar="CLIP", help="write DIR/plot_CLIP.png (repeatable)")
     ap.add_argument("--realign", action="store_true", help="redo the pocketsphinx phone timings (reference/)")
     ap.add_argument("--rerun-peer", action="store_true", help="rerun HeadAudio in headless Chromium (peer/)")
+    ap.add_argument("--expect", metavar="RESULTS_JSON",
+                    help="fail unless the pooled figures match this earlier results.json (to 0.001): "
+                         "the committed figures must be what the committed model scores")
     ap.add_argument("--peer-delay-ms", type=float, default=PEER_DELAY_MS,
                     help="audio delay assumed for HeadAudio (its README example: 100 ms)")
     args = ap.parse_args(argv)
@@ -646,7 +649,33 @@ def main(argv=None) -> int:
         print(f"  {s:20s} {fmt(p[s]['aperture_r']):>10s} {fmt(p[s]['pbm_closure']):>11s} "
               f"{fmt(p[s]['pbm_closure_phones']):>14s} {fmt(p[s]['rest_share']):>10s}")
     print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.md'}")
+    if args.expect:
+        check_expected(rel(args.expect), clean(results["pooled"]))
     return 0
+
+
+def check_expected(path: Path, pooled: dict, tolerance: float = 1e-3) -> None:
+    """Raises unless every pooled figure in `path` (an earlier results.json) is within `tolerance`
+    of this run's: another CPU may round the last digits differently, nothing more."""
+    try:
+        expected = json.loads(path.read_text())["pooled"]
+    except (OSError, ValueError, KeyError) as e:
+        raise EvalError(f"--expect {path}: not a results.json this script wrote ({e})") from e
+    differ = []
+    for subset, systems in expected.items():
+        for system, figures in systems.items():
+            for key, want in figures.items():
+                got = pooled.get(subset, {}).get(system, {}).get(key, "missing")
+                if got == want:
+                    continue
+                if isinstance(want, (int, float)) and isinstance(got, (int, float)) and abs(got - want) <= tolerance:
+                    continue
+                differ.append(f"{subset}/{system}/{key}: expected {want}, got {got}")
+    if differ:
+        raise EvalError(f"the evaluation no longer gives the figures in {path} ({len(differ)} differ; rerun "
+                        f"`python3 training/eval/evaluate.py --plot speech_orig_16k` and update the model card):\n  "
+                        + "\n  ".join(differ[:20]))
+    print(f"pooled figures match {path}")
 
 
 if __name__ == "__main__":
