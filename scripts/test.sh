@@ -33,6 +33,8 @@ step rust-native cargo test
 # The training pipeline end to end on a few clips and steps (the exported model then runs
 # through the CLI), so `make model` cannot rot; the debug CLI is already built by rust-native.
 step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
+# The evaluation's metrics on curves whose answers are known by construction.
+step py-eval-metrics python3 -m unittest discover -s training/eval -p 'test_*.py'
 # The real-speech evaluation of the committed default model (cached references and peer
 # outputs; every system through the CLI), so the evaluation cannot rot either, and its pooled
 # figures must still be the committed ones that the model card and README quote.
@@ -57,8 +59,9 @@ step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js
 echo
 echo "Test counts:"
 total=0
-for name in rust-native rust-wasm-node rust-wasm-chromium js-node js-browser; do
+for name in rust-native py-eval-metrics rust-wasm-node rust-wasm-chromium js-node js-browser; do
   case $name in
+    py-*) n=$(grep -oE '^Ran [0-9]+ test' "$LOGS/$name.log" | awk '{s += $2} END {print s + 0}') ;;
     rust-*) n=$(grep -oE 'test result: ok\. [0-9]+ passed' "$LOGS/$name.log" | awk '{s += $4} END {print s + 0}') ;;
     js-*) n=$(grep -oE '^# pass [0-9]+' "$LOGS/$name.log" | awk '{s += $3} END {print s + 0}') ;;
   esac

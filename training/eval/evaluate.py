@@ -45,6 +45,11 @@ MIN_SILENCE_S = 0.30        # silences at least this long count for rest_in_sile
 SILENCE_TRIM_S = 0.10       # ... after trimming this much at each edge
 PEER_DELAY_MS = 100         # HeadAudio README's example delays the speech audio by 0.1 s (DelayNode)
 
+# Consonants whose lips stay apart (ARPABET): the closure rule applied to these counts false
+# closures. Left out: f/v (lower lip on the teeth, nearly closed) and w (rounded, narrow).
+OTHER_CONSONANTS = {"T", "D", "K", "G", "N", "NG", "L", "R", "Y", "HH", "S", "Z", "SH", "ZH",
+                    "TH", "DH", "CH", "JH"}
+
 SYSTEM_NOTES = {
     "reference": "the reference openness itself (sanity row: r = 1 by construction)",
     "ours": "animasync-face lipsync --model MODEL --manifest MANIFEST",
@@ -153,6 +158,32 @@ def silence_frames(phones: list[dict], n: int, duration: float) -> np.ndarray:
     return mask
 
 
+def phone_minima(pred: np.ndarray, phones: list[dict], which: set[str], level: float) -> list[float]:
+    """Each phone of `which`: the lowest aperture over its frames, its span widened by one frame each
+    side (a closure may land a frame early or late), relative to the speech level."""
+    n = len(pred)
+    t = frame_centres(n)
+    out = []
+    for p in phones:
+        if p["phone"] not in which:
+            continue
+        inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
+        if len(inside) == 0:
+            inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
+        lo, hi = max(inside[0] - 1, 0), min(inside[-1] + 1, n - 1)
+        out.append(float(pred[lo:hi + 1].min()) / level)
+    return out
+
+
+def separation(lower: list[float], higher: list[float]) -> float | None:
+    """Probability that a random value of `lower` is below a random value of `higher` (ties count
+    half): the area under the ROC curve of "the lips close" as a p/b/m detector. 0.5 = chance."""
+    if len(lower) == 0 or len(higher) == 0:
+        return None
+    a, b = np.asarray(lower)[:, None], np.asarray(higher)[None, :]
+    return float(np.mean(a < b) + 0.5 * np.mean(a == b))
+
+
 def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: np.ndarray,
                  silence: np.ndarray) -> dict:
     n = len(pred)
@@ -164,23 +195,21 @@ def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: 
         m["aperture_r"] = None  # constant output inside speech: no correlation (pooled as 0)
     level = float(np.percentile(ps, SPEECH_LEVEL_PCTL)) if len(ps) else 0.0
     m["speech_p90"] = level
-    t = frame_centres(n)
-    closed, total = 0, 0
     if level > 1e-6:
-        for p in phones:
-            if p["phone"] not in PBM:
-                continue
-            inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
-            if len(inside) == 0:
-                inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
-            lo, hi = max(inside[0] - 1, 0), min(inside[-1] + 1, n - 1)
-            total += 1
-            closed += int(pred[lo:hi + 1].min() <= PBM_REL_THRESHOLD * level)
+        pbm = phone_minima(pred, phones, PBM, level)
+        other = phone_minima(pred, phones, OTHER_CONSONANTS, level)
+        m["pbm_n"], m["pbm_closed"] = len(pbm), int(sum(v <= PBM_REL_THRESHOLD for v in pbm))
+        m["pbm_closure"] = m["pbm_closed"] / len(pbm) if pbm else None
+        m["other_n"], m["other_closed"] = len(other), int(sum(v <= PBM_REL_THRESHOLD for v in other))
+        # Kept per phone (rounded) so the separation can be pooled over the phones of many clips.
+        m["pbm_minima"] = [round(v, 4) for v in pbm]
+        m["other_minima"] = [round(v, 4) for v in other]
     else:
-        total = sum(p["phone"] in PBM for p in phones)
-    m["pbm_n"] = total
-    m["pbm_closed"] = closed
-    m["pbm_closure"] = closed / total if total and level > 1e-6 else None
+        m["pbm_n"] = sum(p["phone"] in PBM for p in phones)
+        m["other_n"] = sum(p["phone"] in OTHER_CONSONANTS for p in phones)
+        m["pbm_closed"] = m["other_closed"] = 0
+        m["pbm_closure"] = None
+        m["pbm_minima"] = m["other_minima"] = []
     if silence.any():
         sil = pred[silence]
         m["rest_mean"] = float(sil.mean())
@@ -216,12 +245,20 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     closed = int(sum(per_clip[c]["pbm_closed"] for c in clip_ids))
     scored = int(sum(per_clip[c]["pbm_n"] for c in clip_ids if per_clip[c]["pbm_closure"] is not None))
     out["pbm_closure_phones"] = closed / scored if scored else None
+    # The closure rule on consonants whose lips stay apart: what closes everywhere (or follows a
+    # curve that deepens every dip) scores well on p/b/m and badly here.
+    # A clip without a speech level (constant output) scores none of its phones, as above.
+    leveled = [c for c in clip_ids if per_clip[c]["speech_p90"] > 1e-6]
+    others = sum(per_clip[c]["other_n"] for c in leveled)
+    out["other_closure_phones"] = sum(per_clip[c]["other_closed"] for c in leveled) / others if others else None
+    out["pbm_separation"] = separation([v for c in clip_ids for v in per_clip[c]["pbm_minima"]],
+                                       [v for c in clip_ids for v in per_clip[c]["other_minima"]])
     return out
 
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
-BOOTSTRAP_KEYS = ["aperture_r", "pbm_closure", "pbm_closure_phones", "rest_share"]
+BOOTSTRAP_KEYS = ["aperture_r", "pbm_closure", "pbm_closure_phones", "pbm_separation", "rest_share"]
 
 
 def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]) -> dict:
@@ -371,7 +408,11 @@ def write_markdown(path: Path, results: dict) -> None:
          f"speech counts 0). `pbm_closure`: share of p/b/m phones whose minimum aperture (span widened by one "
          f"frame each side) is <= {PBM_REL_THRESHOLD} x the system's {SPEECH_LEVEL_PCTL}th-percentile aperture in "
          f"speech on that clip; `pbm n` = p/b/m phones counted; `pbm_closure over phones` = closed p/b/m phones / "
-         f"all p/b/m phones of the subset (a long clip weighs more). `rest_mean`: mean aperture in silences >= "
+         f"all p/b/m phones of the subset (a long clip weighs more). `other closure`: the same rule over phones on "
+         f"the consonants whose lips stay apart ({' '.join(sorted(OTHER_CONSONANTS))}): false closures, lower is "
+         f"better. `pbm_separation`: the chance that a p/b/m phone's minimum aperture is below one of those "
+         f"consonants' (the area under the ROC curve of closing the lips as a p/b/m detector; 0.5 = no knowledge "
+         f"of p/b/m). `rest_mean`: mean aperture in silences >= "
          f"{int(MIN_SILENCE_S * 1000)} ms (trimmed {int(SILENCE_TRIM_S * 1000)} ms each edge), in the system's own units; "
          f"`rest_rel`: the same / its speech P90; `rest_share`: share of those frames below "
          f"{REST_REL_THRESHOLD} x its speech P90.", ""]
@@ -384,12 +425,14 @@ def write_markdown(path: Path, results: dict) -> None:
         if not ids:
             continue
         L += [f"## {title} ({len(ids)})", "",
-              "| system | aperture_r | pbm_closure | pbm n | pbm_closure over phones | rest_mean | rest_rel | rest_share |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| system | aperture_r | pbm_closure | pbm n | pbm_closure over phones | other closure | "
+              "pbm_separation | rest_mean | rest_rel | rest_share |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
         for s in systems:
             p = results["pooled"][key][s]
             L.append(f"| {s} | {fmt(p['aperture_r'])} | {fmt(p['pbm_closure'])} | {p['pbm_n']} | "
-                     f"{fmt(p['pbm_closure_phones'])} | "
+                     f"{fmt(p['pbm_closure_phones'])} | {fmt(p['other_closure_phones'])} | "
+                     f"{fmt(p['pbm_separation'])} | "
                      f"{fmt(p['rest_mean'])} | {fmt(p['rest_mean_rel'])} | {fmt(p['rest_share'])} |")
         L.append("")
     u = results["uncertainty"]
@@ -401,20 +444,21 @@ def write_markdown(path: Path, results: dict) -> None:
           f"{len(results['subsets']['all'])} clips, seed {u['seed']})", "",
           "A figure's interval is how far it moves with the draw of clips; a difference is taken on the same "
           "resamples, so one whose interval excludes 0 holds beyond the luck of the draw.", "",
-          "| system | aperture_r | pbm_closure | pbm_closure over phones | rest_share |", "|---|---|---|---|---|"]
+          "| system | aperture_r | pbm_closure | pbm_closure over phones | pbm_separation | rest_share |",
+          "|---|---|---|---|---|---|"]
     for s in systems:
         i = u["interval"][s]
         L.append(f"| {s} | {ci(i['aperture_r'])} | {ci(i['pbm_closure'])} | {ci(i['pbm_closure_phones'])} | "
-                 f"{ci(i['rest_share'])} |")
+                 f"{ci(i['pbm_separation'])} | {ci(i['rest_share'])} |")
     if "ours" in systems:
-        L += ["", "| difference | aperture_r | pbm_closure | pbm_closure over phones | rest_share |",
-              "|---|---|---|---|---|"]
+        L += ["", "| difference | aperture_r | pbm_closure | pbm_closure over phones | pbm_separation | rest_share |",
+              "|---|---|---|---|---|---|"]
         for other in systems:
             key = f"ours - {other}"
             if key in u["difference"]:
                 d = u["difference"][key]
                 L.append(f"| {key} | {ci(d['aperture_r'])} | {ci(d['pbm_closure'])} | "
-                         f"{ci(d['pbm_closure_phones'])} | {ci(d['rest_share'])} |")
+                         f"{ci(d['pbm_closure_phones'])} | {ci(d['pbm_separation'])} | {ci(d['rest_share'])} |")
     L.append("")
     L += ["## Systems", ""] + [f"- `{s}`: {results['system_notes'][s]}" for s in systems] + [""]
     preds = [s for s in systems if s != "reference"]
@@ -627,7 +671,10 @@ def main(argv=None) -> int:
                      "manifest": args.manifest if "ours" in systems else None},
         "systems": all_systems, "system_notes": {s: notes[s] for s in all_systems},
         "n_frames": int(sum(v["frames"] for v in clip_info.values())),
-        "clips": clip_info, "subsets": subsets, "pooled": pooled, "uncertainty": uncertainty, "per_clip": per_clip,
+        "clips": clip_info, "subsets": subsets, "pooled": pooled, "uncertainty": uncertainty,
+        # Without the per-phone minima behind pbm_separation: they would double the file's size.
+        "per_clip": {cid: {s: {k: v for k, v in m.items() if not k.endswith("_minima")} for s, m in r.items()}
+                     for cid, r in per_clip.items()},
     }
 
     def clean(o):
@@ -643,10 +690,11 @@ def main(argv=None) -> int:
     write_markdown(out_dir / "results.md", results)
     p = pooled["all"]
     print(f"{len(clips)} clips, {results['n_frames']} frames, {time.time() - t_start:.1f} s; pooled over all clips:")
-    print(f"  {'system':20s} aperture_r pbm_closure (over phones) rest_share")
+    print(f"  {'system':20s} aperture_r pbm_closure (over phones) other_closure pbm_separation rest_share")
     for s in all_systems:
         print(f"  {s:20s} {fmt(p[s]['aperture_r']):>10s} {fmt(p[s]['pbm_closure']):>11s} "
-              f"{fmt(p[s]['pbm_closure_phones']):>14s} {fmt(p[s]['rest_share']):>10s}")
+              f"{fmt(p[s]['pbm_closure_phones']):>14s} {fmt(p[s]['other_closure_phones']):>13s} "
+              f"{fmt(p[s]['pbm_separation']):>14s} {fmt(p[s]['rest_share']):>10s}")
     print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.md'}")
     if args.expect:
         check_expected(rel(args.expect), clean(results["pooled"]))
