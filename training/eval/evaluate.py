@@ -201,9 +201,8 @@ def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: 
         m["pbm_n"], m["pbm_closed"] = len(pbm), int(sum(v <= PBM_REL_THRESHOLD for v in pbm))
         m["pbm_closure"] = m["pbm_closed"] / len(pbm) if pbm else None
         m["other_n"], m["other_closed"] = len(other), int(sum(v <= PBM_REL_THRESHOLD for v in other))
-        # Kept per phone (rounded) so the separation can be pooled over the phones of many clips.
-        m["pbm_minima"] = [round(v, 4) for v in pbm]
-        m["other_minima"] = [round(v, 4) for v in other]
+        # Kept per phone so the separation can be pooled over the phones of many clips.
+        m["pbm_minima"], m["other_minima"] = pbm, other
     else:
         m["pbm_n"] = sum(p["phone"] in PBM for p in phones)
         m["other_n"] = sum(p["phone"] in OTHER_CONSONANTS for p in phones)
@@ -241,14 +240,12 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     out["pbm_n"] = int(sum(per_clip[c]["pbm_n"] for c in clip_ids))
     # The same share over phones rather than clips: the "closure on 85% of p/b/m phones"
     # read literally. Long clips weigh by their phone count here.
-    # A clip whose closure is undefined (no p/b/m, or no speech level) scores none of its phones.
-    closed = int(sum(per_clip[c]["pbm_closed"] for c in clip_ids))
-    scored = int(sum(per_clip[c]["pbm_n"] for c in clip_ids if per_clip[c]["pbm_closure"] is not None))
-    out["pbm_closure_phones"] = closed / scored if scored else None
+    # A clip without a speech level (output ~0 throughout) scores none of its phones.
+    leveled = [c for c in clip_ids if per_clip[c]["speech_p90"] > 1e-6]
+    scored = sum(per_clip[c]["pbm_n"] for c in leveled)
+    out["pbm_closure_phones"] = sum(per_clip[c]["pbm_closed"] for c in leveled) / scored if scored else None
     # The closure rule on consonants whose lips stay apart: what closes everywhere (or follows a
     # curve that deepens every dip) scores well on p/b/m and badly here.
-    # A clip without a speech level (constant output) scores none of its phones, as above.
-    leveled = [c for c in clip_ids if per_clip[c]["speech_p90"] > 1e-6]
     others = sum(per_clip[c]["other_n"] for c in leveled)
     out["other_closure_phones"] = sum(per_clip[c]["other_closed"] for c in leveled) / others if others else None
     out["pbm_separation"] = separation([v for c in clip_ids for v in per_clip[c]["pbm_minima"]],
