@@ -4,6 +4,9 @@
 //! through neutral), the merge and the eyes run frame by frame, so the same audio and the same
 //! emotion changes (at the same sample positions) give the same frames however they were chunked.
 //!
+//! A lip-sync model with an emotion input is told each turn's VAD point: the one its face is
+//! compiled at, after causal damping, from the turn's first frame on (see [`Engine::set_emotion`]).
+//!
 //! The audio thread never runs this: it belongs in a Web Worker (see `pkg/worker.js`).
 
 use crate::channels::{ChannelTable, Weights, CHANNEL_COUNT};
@@ -19,7 +22,9 @@ use crate::presets::PresetLibrary;
 use std::collections::VecDeque;
 
 use crate::smoothing::{brow_through_neutral, cosine_ease, needs_brow_pass_through};
-use crate::temporal::{frame_start, SmoothingParams, SmoothingSet, TemporalParams, FPS};
+use crate::temporal::{
+    frame_of_sample, frame_start, SmoothingParams, SmoothingSet, TemporalParams,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOptions {
@@ -178,13 +183,22 @@ impl Engine {
     /// the next pushed sample belongs to). Before any audio this sets the stream's first turn as
     /// is; later turns have their VAD damped toward the running mean (causal damping) and
     /// crossfade from the face showing. Nothing changes if the emotion or intensity is invalid.
+    ///
+    /// The lip sync is told the turn's VAD point for the same frames: the damped point the
+    /// turn's face is compiled at, from the turn's first frame on (frames of the previous turn
+    /// still waiting for the model's look-ahead keep the previous point). Not the crossfade: it
+    /// blends two faces in weight space and has no VAD point of its own, and the emotion of the
+    /// speech changes at the boundary, where the causal renderer's VAD track steps too; so the
+    /// model's frames match the renderer's, and depend neither on the chunking nor on the
+    /// look-ahead.
     pub fn set_emotion(&mut self, emotion: &str, intensity: Intensity) -> Result<()> {
-        let start = self.input_samples * u64::from(FPS) / u64::from(self.rate);
+        let start = frame_of_sample(self.input_samples, self.rate);
         let mut turn = Self::make_turn(&self.library, emotion, intensity, start)?;
         if self.input_samples == 0 && self.pending_turns.is_empty() {
             // The first turn of the stream: never damped, never faded.
             self.vad_mean = turn.vad.as_array();
             self.last_face = turn.face;
+            self.lipsync.set_vad(turn.vad);
             self.turn = turn;
             return Ok(());
         }
@@ -202,6 +216,7 @@ impl Engine {
                 CompileMode::Expressive,
             )?;
         }
+        self.lipsync.set_vad(turn.vad);
         self.pending_turns.push_back(turn);
         Ok(())
     }
@@ -286,6 +301,7 @@ impl Engine {
         }
         self.pending_turns.clear();
         self.turn.start = 0;
+        self.lipsync.set_vad(self.turn.vad);
         self.vad_mean = self.turn.vad.as_array();
         self.fade = None;
         self.last_face = self.turn.face;

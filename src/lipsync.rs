@@ -3,6 +3,7 @@
 //! behind the same trait (`lipsync_model.rs`).
 
 use crate::channels::{Weights, CHANNEL_COUNT};
+use crate::emotion::Vad;
 use crate::error::{FaceError, Result};
 use crate::gate::energy_db;
 use crate::temporal::{frame_start, frames_covering, TemporalParams};
@@ -69,6 +70,16 @@ pub trait LipSync {
     /// Audio beyond a frame's own span this lip sync waits for before emitting the frame
     /// (look-ahead, analysis windows, resampling), in seconds.
     fn latency_s(&self) -> f64;
+
+    /// The emotion's VAD point for frames from the one the next pushed sample belongs to
+    /// ([`frame_of_sample`](crate::temporal::frame_of_sample)) on; frames owed for audio
+    /// already pushed keep the VAD they were given, however late the look-ahead lets them out,
+    /// so the frames stay independent of the chunking. Kept across [`start`](Self::start) (the
+    /// latest point set holds for the new stream). Only a model with an emotion input reads it
+    /// (`emotion_input` in its manifest); the default does nothing, as for the signal fallback.
+    fn set_vad(&mut self, vad: Vad) {
+        let _ = vad;
+    }
 
     /// A whole clip: the same frames as any streaming of it.
     fn clip(&mut self, pcm: &Pcm) -> Result<Vec<Weights>> {

@@ -11,6 +11,12 @@
 //! returns the new one: zeros at [`LipSync::start`], then each run's returned state, held in
 //! place and handed to the next run without a copy. One run per output frame, in order, keeps
 //! the frames independent of the chunking.
+//!
+//! A model with an emotion input (the manifest's `emotion_input`) reads the VAD point set with
+//! [`LipSync::set_vad`] for its frame: a point set when the input reaches sample `n` holds from
+//! frame [`frame_of_sample`]`(n)` on. Frames before it may still be waiting for their look-ahead
+//! when the point arrives; they run with the point they were due, so a new emotion starts on the
+//! same frame however the audio was chunked and however long the look-ahead is.
 
 use crate::channels::{Weights, CHANNEL_COUNT};
 use crate::emotion::Vad;
@@ -20,7 +26,8 @@ use crate::lipsync::{LipSync, SAMPLE_RATES};
 use crate::manifest::{Layout, ModelManifest, OutputMap};
 use crate::model::{Held, Input, OnnxModel};
 use crate::resample::StreamResampler;
-use crate::temporal::{frames_covering, FPS};
+use crate::temporal::{frame_of_sample, frames_covering, FPS};
+use std::collections::VecDeque;
 
 pub struct ModelLipSync {
     manifest: ModelManifest,
@@ -39,7 +46,9 @@ pub struct ModelLipSync {
     input_samples: u64,
     next_frame: u64,
     window: Vec<f32>,
+    /// The emotion input of the next run, and later points with the frame each starts at.
     vad: [f32; 3],
+    vad_changes: VecDeque<(u64, [f32; 3])>,
     /// The recurrent state for the next run, one tensor per manifest `state` entry.
     state: Vec<Held>,
     /// Zeros in each state shape: the state at the start of a stream (shared, never written).
@@ -99,6 +108,7 @@ impl ModelLipSync {
             next_frame: 0,
             window,
             vad: [0.0; 3],
+            vad_changes: VecDeque::new(),
             state: initial_state.clone(),
             initial_state,
         })
@@ -106,11 +116,6 @@ impl ModelLipSync {
 
     pub fn manifest(&self) -> &ModelManifest {
         &self.manifest
-    }
-
-    /// The emotion a model with `emotion_input` is told about (ignored otherwise).
-    pub fn set_vad(&mut self, vad: Vad) {
-        self.vad = vad.as_array();
     }
 
     fn spec(&self) -> &FeatureSpec {
@@ -150,6 +155,14 @@ impl ModelLipSync {
                     };
                     self.window[index] = value;
                 }
+            }
+            while let Some(&(_, vad)) = self
+                .vad_changes
+                .front()
+                .filter(|(from, _)| *from <= self.next_frame)
+            {
+                self.vad = vad;
+                self.vad_changes.pop_front();
             }
             let vad = self
                 .manifest
@@ -236,6 +249,11 @@ impl LipSync for ModelLipSync {
         self.input_samples = 0;
         self.next_frame = 0;
         self.state.clone_from(&self.initial_state);
+        // The latest point set holds for the new stream.
+        if let Some(&(_, vad)) = self.vad_changes.back() {
+            self.vad = vad;
+        }
+        self.vad_changes.clear();
         Ok(())
     }
 
@@ -272,6 +290,15 @@ impl LipSync for ModelLipSync {
             self.emit_ready(owed, out)?;
         }
         Ok(())
+    }
+
+    fn set_vad(&mut self, vad: Vad) {
+        let from = frame_of_sample(self.input_samples, self.rate_in);
+        // A later point set for the same frame replaces the earlier one.
+        if self.vad_changes.back().is_some_and(|(f, _)| *f == from) {
+            self.vad_changes.pop_back();
+        }
+        self.vad_changes.push_back((from, vad.as_array()));
     }
 
     fn latency_s(&self) -> f64 {

@@ -17,7 +17,9 @@
 //! evaluates the model once per 30 fps output frame, so the output rate is 30 fps by
 //! construction. `output` is either `blendshapes` (C named ARKit channels, a subset of the 52) or
 //! `visemes` (C viseme scores, optionally softmaxed, mixed through a viseme -> channel table).
-//! With `emotion_input`, a second input `[1, 3]` receives the current valence/arousal/dominance.
+//! With `emotion_input`, a second input `[1, 3]` receives the current valence/arousal/dominance:
+//! the point set with [`LipSync::set_vad`](crate::LipSync::set_vad) for the frame, which the
+//! engine and the renderer keep at the point the frame's expression is compiled at.
 //!
 //! # Recurrent state
 //!

@@ -3,6 +3,11 @@
 //! per frame, crossfades between turns (brows passing through neutral on large changes), lip sync
 //! and the speech gate from each turn's audio, the merge, and the eyes. The same code renders
 //! training targets offline and (with `causal`) what a live stream would show.
+//!
+//! A lip-sync model with an emotion input reads, for each frame, the VAD point that frame's
+//! expression is compiled at (`Rendered::vad`): the turn's damped point, Gaussian-smoothed across
+//! the boundaries offline. Causal rendering holds each turn's point over its frames, as the
+//! streaming engine does.
 
 use serde::Serialize;
 
@@ -20,7 +25,7 @@ use crate::smoothing::{
     brow_through_neutral, damp_turns, fade_weight, fade_window, gaussian_smooth,
     needs_brow_pass_through, FadePlacement,
 };
-use crate::temporal::{SmoothingParams, SmoothingSet, TemporalParams, FPS};
+use crate::temporal::{frame_start, SmoothingParams, SmoothingSet, TemporalParams, FPS};
 
 /// Energy of a silent frame (what the gate sees where a turn has no audio).
 const SILENCE_DB: f32 = -200.0;
@@ -210,8 +215,7 @@ pub fn render(
     let mut energy = vec![SILENCE_DB; frame_count];
     for (span, pcm) in spans.iter().zip(audio) {
         let Some(pcm) = pcm else { continue };
-        for (k, frame) in lipsync
-            .clip(pcm)?
+        for (k, frame) in clip_with_vad(lipsync, pcm, &track[span.start_frame..span.end_frame])?
             .into_iter()
             .enumerate()
             .take(span.end_frame - span.start_frame)
@@ -248,4 +252,31 @@ pub fn render(
         speech,
         lipsync: lipsync.name().to_string(),
     })
+}
+
+/// A clip's lip-sync frames, frame `k` with the emotion `vad[k]` (the clip's frames never
+/// outnumber its span's): the audio goes in up to each frame where the point changes, and the
+/// new point is set before it, so it holds from that frame on.
+fn clip_with_vad(lipsync: &mut dyn LipSync, pcm: &Pcm, vad: &[Vad]) -> Result<Vec<Weights>> {
+    let (samples, rate) = (pcm.samples(), pcm.sample_rate());
+    let frames = pcm.frame_count();
+    debug_assert!(vad.len() >= frames, "a turn's span holds its audio");
+    let mut out = Vec::with_capacity(pcm.frame_count());
+    lipsync.start(rate)?;
+    let mut k = 0;
+    while k < frames {
+        let end = (k + 1..frames)
+            .find(|&j| vad[j] != vad[k])
+            .unwrap_or(frames);
+        lipsync.set_vad(vad[k]);
+        let to = if end == frames {
+            samples.len()
+        } else {
+            frame_start(end as u64, rate)
+        };
+        lipsync.push(&samples[frame_start(k as u64, rate)..to], &mut out)?;
+        k = end;
+    }
+    lipsync.finish(&mut out)?;
+    Ok(out)
 }

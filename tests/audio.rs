@@ -234,6 +234,80 @@ fn model_frames_do_not_depend_on_chunk_sizes() {
     }
 }
 
+/// The emotion fixture (`make_lipsync_models.py`): jawOpen = the loudness, mouthPucker =
+/// 0.5 + 0.25 v + 0.125 a + 0.0625 d from its emotion input, whatever the audio.
+const EMOTION_ONNX: &[u8] = include_bytes!("fixtures/emotion_lipsync.onnx");
+const EMOTION_MANIFEST: &str = include_str!("fixtures/emotion_lipsync.json");
+
+fn pucker_for(vad: animasync_face::Vad) -> f32 {
+    0.5 + 0.25 * vad.valence + 0.125 * vad.arousal + 0.0625 * vad.dominance
+}
+
+#[test]
+fn an_emotion_input_reads_the_vad_set_for_its_frame_whatever_the_chunking() {
+    use animasync_face::temporal::frame_start;
+    use animasync_face::Vad;
+    let pucker = ChannelTable::builtin().index_of("mouthPucker").unwrap();
+    let pcm = padded_speech(16_000);
+    let mut lipsync = ModelLipSync::new(EMOTION_ONNX, EMOTION_MANIFEST).unwrap();
+    let plain = lipsync.clip(&pcm).unwrap();
+    assert!(
+        plain.iter().all(|f| f[pucker] == 0.5),
+        "zeros before any VAD is set"
+    );
+    let (calm, tense) = (Vad::from([0.5, -0.25, 0.25]), Vad::from([-0.75, 0.5, -0.5]));
+    lipsync.set_vad(calm);
+    let held = lipsync.clip(&pcm).unwrap();
+    assert!(held
+        .iter()
+        .all(|f| (f[pucker] - pucker_for(calm)).abs() < 1e-6));
+    // The emotion never touches the audio's channels.
+    assert!(held.iter().zip(&plain).all(|(a, b)| a[jaw()] == b[jaw()]));
+
+    // A new point after sample 16_533, the first of frame 31 (16_533.3 samples in; 16_533 * 30 /
+    // 16_000 rounds down to 30): frames up to 30, still waiting for their look-ahead when it
+    // arrives, keep the old one.
+    let switch = frame_start(31, 16_000);
+    assert_eq!(switch, 16_533);
+    let mut state = 777u32;
+    let mut reference: Option<Vec<_>> = None;
+    for max_chunk in [1_600, 300, 4_410] {
+        lipsync.start(16_000).unwrap();
+        lipsync.set_vad(calm);
+        let mut out = Vec::new();
+        let (before, after) = pcm.samples().split_at(switch);
+        for (k, part) in [before, after].into_iter().enumerate() {
+            if k == 1 {
+                lipsync.set_vad(tense);
+            }
+            let mut rest = part;
+            while !rest.is_empty() {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let n = (1 + (state >> 8) as usize % max_chunk).min(rest.len());
+                lipsync.push(&rest[..n], &mut out).unwrap();
+                rest = &rest[n..];
+            }
+        }
+        lipsync.finish(&mut out).unwrap();
+        assert_eq!(out.len(), held.len());
+        for (f, frame) in out.iter().enumerate() {
+            let vad = if f < 31 { calm } else { tense };
+            assert!(
+                (frame[pucker] - pucker_for(vad)).abs() < 1e-6,
+                "frame {f}: {}",
+                frame[pucker]
+            );
+        }
+        assert_eq!(*reference.get_or_insert_with(|| out.clone()), out);
+    }
+    // The latest point holds for the next stream.
+    assert!(lipsync
+        .clip(&pcm)
+        .unwrap()
+        .iter()
+        .all(|f| (f[pucker] - pucker_for(tense)).abs() < 1e-6));
+}
+
 #[test]
 fn a_viseme_model_maps_through_its_table() {
     let mut lipsync = ModelLipSync::new(

@@ -5,9 +5,11 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use animasync_face::resample::resample_clip;
+use animasync_face::smoothing::damp_turns;
 use animasync_face::{
-    render, ChannelTable, CompileMode, Engine, EngineOptions, ExpressionCompiler, Intensity, Pcm,
-    PresetLibrary, RenderOptions, Scenario, SignalMouth, TemporalParams, CHANNEL_COUNT,
+    render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
+    Intensity, ModelLipSync, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario, SignalMouth,
+    TemporalParams, Vad, CHANNEL_COUNT,
 };
 
 const ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
@@ -17,6 +19,23 @@ const LEAKY: (&[u8], &str) = (
     include_bytes!("fixtures/leaky_lipsync.onnx"),
     include_str!("fixtures/leaky_lipsync.json"),
 );
+/// A model with an emotion input: jawOpen = the loudness, mouthPucker = 0.5 + 0.25 v + 0.125 a +
+/// 0.0625 d from the VAD point it is given, whatever the audio.
+const EMOTION: (&[u8], &str) = (
+    include_bytes!("fixtures/emotion_lipsync.onnx"),
+    include_str!("fixtures/emotion_lipsync.json"),
+);
+
+fn pucker_for(vad: Vad) -> f32 {
+    0.5 + 0.25 * vad.valence + 0.125 * vad.arousal + 0.0625 * vad.dominance
+}
+
+fn vad_of(emotion: &str, level: f32) -> Vad {
+    let (_, entry) = EmotionTaxonomy::builtin()
+        .require("emotion", emotion)
+        .unwrap();
+    Intensity::Level(level).resolve(entry).unwrap()
+}
 
 fn speech16k() -> Vec<f32> {
     let reader = hound::WavReader::new(std::io::Cursor::new(
@@ -97,10 +116,11 @@ fn stream(
 #[test]
 fn chunk_sizes_never_change_the_frames() {
     let samples = padded_speech(48_000);
-    // A stateless model, a stateful one, and the fallback.
+    // A stateless model, a stateful one, one with an emotion input, and the fallback.
     for (name, model) in [
         ("energy", Some((ONNX, MANIFEST))),
         ("leaky", Some(LEAKY)),
+        ("emotion", Some(EMOTION)),
         ("signal", None),
     ] {
         let reference = stream(
@@ -276,6 +296,185 @@ fn the_engine_matches_the_causal_renderer_on_one_turn() {
     .unwrap();
     let flat: Vec<f32> = rendered.frames.iter().flatten().copied().collect();
     assert_eq!(frames, flat);
+}
+
+/// A causal render of one turn over `samples` at 16 kHz, with the emotion model.
+fn render_one_turn(emotion: &str, level: f32, samples: &[f32]) -> Rendered {
+    let scenario = Scenario::from_json(&format!(
+        r#"{{"id": "x", "regime": "monologue", "turns": [{{"emotion": "{emotion}", "level": {level}, "audio": "x.wav"}}]}}"#
+    ))
+    .unwrap();
+    let options = RenderOptions {
+        causal: true,
+        ..RenderOptions::default()
+    };
+    let audio = [Some(Pcm::new(samples.to_vec(), 16_000).unwrap())];
+    let mut model = ModelLipSync::new(EMOTION.0, EMOTION.1).unwrap();
+    render(
+        &scenario,
+        &audio,
+        PresetLibrary::builtin(),
+        &options,
+        TemporalParams::builtin(),
+        &mut model,
+    )
+    .unwrap()
+}
+
+/// Where the speech gate is fully open, a lip-sync channel is the model's own output.
+fn open_gate_frames(speech: &[f32]) -> Vec<usize> {
+    (0..speech.len()).filter(|&f| speech[f] == 1.0).collect()
+}
+
+#[test]
+fn the_model_hears_the_emotion_the_engine_shows() {
+    let samples = padded_speech(16_000);
+    let mut puckers = Vec::new();
+    // The engine starts in neutral at level 1, VAD (0.05, 0.05, 0): pucker 0.51875.
+    for (emotion, level) in [("neutral", 1.0), ("joy", 4.0), ("sadness", 4.0)] {
+        let mut e = engine_with(16_000, Some(EMOTION), true);
+        if emotion != "neutral" {
+            e.set_emotion(emotion, Intensity::Level(level)).unwrap();
+        }
+        let frames = e.process_clip(&samples, 16_000).unwrap();
+        // The same frames as the causal renderer, which gives the model the same VAD point.
+        let rendered = render_one_turn(emotion, level, &samples);
+        let flat: Vec<f32> = rendered.frames.iter().flatten().copied().collect();
+        assert_eq!(frames, flat, "{emotion}");
+        let vad = vad_of(emotion, level);
+        assert!(rendered.vad.iter().all(|v| *v == vad));
+        let open = open_gate_frames(&rendered.speech);
+        assert!(open.len() > 40, "{emotion}: {} open frames", open.len());
+        for f in open {
+            let pucker = frames[f * CHANNEL_COUNT + c("mouthPucker")];
+            assert!(
+                (pucker - pucker_for(vad)).abs() < 1e-6,
+                "{emotion}, frame {f}: {pucker}"
+            );
+        }
+        puckers.push(pucker_for(vad));
+    }
+    assert!((puckers[0] - 0.51875).abs() < 1e-6, "{}", puckers[0]);
+    assert!(puckers[1] > puckers[0] + 0.1 && puckers[2] < puckers[0] - 0.1);
+}
+
+#[test]
+fn a_new_turn_reaches_the_model_from_its_first_frame() {
+    let samples = padded_speech(16_000);
+    // Sample 24_533 is the first of frame 46 (46 / 30 s = 24_533.3 samples), in speech.
+    let switch = 24_533;
+    let boundary = 46;
+    let speech = render_one_turn("joy", 4.0, &samples).speech;
+    assert!(
+        (boundary - 3..boundary + 3).all(|f| speech[f] == 1.0),
+        "the gate is open around the boundary"
+    );
+    let s = EngineOptions::default().smoothing;
+    let joy = vad_of("joy", 4.0);
+    // The engine damps the second turn toward the running mean, as the renderer's damp_turns.
+    let damped = damp_turns(&[joy, vad_of("sadness", 4.0)], s.gamma, s.beta)[1];
+    let mut reference = None;
+    for seed in [1, 2, 3] {
+        let mut e = engine_with(16_000, Some(EMOTION), true);
+        e.set_emotion("joy", Intensity::Level(4.0)).unwrap();
+        let frames = stream(&mut e, &samples, seed, switch, ("sadness", 4.0));
+        for f in open_gate_frames(&speech) {
+            let vad = if f < boundary { joy } else { damped };
+            let pucker = frames[f * CHANNEL_COUNT + c("mouthPucker")];
+            assert!(
+                (pucker - pucker_for(vad)).abs() < 1e-6,
+                "seed {seed}, frame {f}: {pucker}"
+            );
+        }
+        // The face changes on the same frame: joy's cheeks hold up to the boundary, where the
+        // crossfade starts.
+        let squint = |f: usize| frames[f * CHANNEL_COUNT + c("cheekSquintLeft")];
+        let joy_squint = preset("joy", 4.0)[c("cheekSquintLeft")];
+        assert!(joy_squint > 0.1);
+        assert_eq!(
+            (squint(boundary - 2), squint(boundary - 1)),
+            (joy_squint, joy_squint)
+        );
+        assert!(squint(boundary) < joy_squint);
+        assert_eq!(*reference.get_or_insert_with(|| frames.clone()), frames);
+    }
+    // After the stream, the latest emotion is the next stream's first turn, damped point kept.
+    let mut e = engine_with(16_000, Some(EMOTION), true);
+    e.set_emotion("joy", Intensity::Level(4.0)).unwrap();
+    e.push(&samples[..switch]).unwrap();
+    e.set_emotion("sadness", Intensity::Level(4.0)).unwrap();
+    e.reset().unwrap();
+    let frames = e.process_clip(&samples, 16_000).unwrap();
+    for f in open_gate_frames(&speech) {
+        let pucker = frames[f * CHANNEL_COUNT + c("mouthPucker")];
+        assert!((pucker - pucker_for(damped)).abs() < 1e-6, "frame {f}");
+    }
+}
+
+#[test]
+fn a_scenario_tells_the_model_each_frame_s_emotion() {
+    // Two turns of speech back to back, joy then sadness: the gate is open near the boundary,
+    // where offline smoothing moves the VAD from frame to frame.
+    let speech = speech16k();
+    let scenario = Scenario::from_json(
+        r#"{"id": "x", "regime": "monologue", "turns": [
+            {"emotion": "joy", "level": 4, "audio": "a.wav"},
+            {"emotion": "sadness", "level": 4, "audio": "b.wav"}]}"#,
+    )
+    .unwrap();
+    let audio = [
+        Some(Pcm::new(speech.clone(), 16_000).unwrap()),
+        Some(Pcm::new(speech, 16_000).unwrap()),
+    ];
+    let s = RenderOptions::default().smoothing;
+    let turns = damp_turns(
+        &[vad_of("joy", 4.0), vad_of("sadness", 4.0)],
+        s.gamma,
+        s.beta,
+    );
+    for causal in [false, true] {
+        let options = RenderOptions {
+            causal,
+            ..RenderOptions::default()
+        };
+        let mut model = ModelLipSync::new(EMOTION.0, EMOTION.1).unwrap();
+        let rendered = render(
+            &scenario,
+            &audio,
+            PresetLibrary::builtin(),
+            &options,
+            TemporalParams::builtin(),
+            &mut model,
+        )
+        .unwrap();
+        let boundary = rendered.turns[1].start_frame;
+        let open = open_gate_frames(&rendered.speech);
+        assert!(open.iter().any(|&f| f < boundary) && open.iter().any(|&f| f >= boundary));
+        let mut seen = Vec::new();
+        for f in open {
+            // The point the frame's expression is compiled at.
+            let vad = rendered.vad[f];
+            if causal {
+                assert_eq!(vad, turns[usize::from(f >= boundary)], "frame {f}");
+            }
+            let pucker = rendered.frames[f][c("mouthPucker")];
+            assert!(
+                (pucker - pucker_for(vad)).abs() < 1e-6,
+                "causal {causal}, frame {f}: {pucker}"
+            );
+            if !seen.contains(&pucker) {
+                seen.push(pucker);
+            }
+        }
+        if causal {
+            assert_eq!(seen.len(), 2, "one point per turn: {seen:?}");
+        } else {
+            assert!(
+                seen.len() > 20,
+                "a point per frame near the boundary: {seen:?}"
+            );
+        }
+    }
 }
 
 #[test]

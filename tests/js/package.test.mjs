@@ -250,6 +250,30 @@ test('Engine streams any chunk sizes into the same frames as a whole clip', asyn
   }
 });
 
+test('Engine: setEmotion reaches a model with an emotion input', async () => {
+  // The fixture's mouthPucker is 0.5 + 0.25 v + 0.125 a + 0.0625 d of the VAD point it is given.
+  const model = await fixture('emotion_lipsync.onnx');
+  const manifest = await readFile(new URL('tests/fixtures/emotion_lipsync.json', root), 'utf8');
+  const { samples, sampleRate } = decodeWav(await fixture('speech16k.wav'));
+  const pucker = channelNames().indexOf('mouthPucker');
+  const engine = new Engine({ sampleRate, model, manifest, eyeMotion: false });
+  try {
+    // Frames where the speech gate is fully open show the model's own value.
+    const framesAt = (value) => {
+      const clip = engine.processClip(samples, sampleRate);
+      return Array.from({ length: clip.frameCount }, (_, f) => clip.blendshapes[f * 52 + pucker])
+        .filter((p) => Math.abs(p - value) < 1e-6).length;
+    };
+    assert.ok(framesAt(0.51875) > 30, 'neutral at level 1: (0.05, 0.05, 0)');
+    engine.setEmotion({ emotion: 'joy', vad: [0.5, 0.5, 0.5] });
+    assert.ok(framesAt(0.71875) > 30);
+    engine.setEmotion({ emotion: 'sadness', vad: [-0.5, -0.5, -0.5] });
+    assert.ok(framesAt(0.28125) > 30);
+  } finally {
+    engine.free();
+  }
+});
+
 test('Engine rejects bad options and input with clear errors, and keeps working', () => {
   const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
   throwsWith(() => new Engine({ sampleRate: 4000 }), /4000 Hz/);
