@@ -64,7 +64,7 @@ setup-training:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAINING_PACKAGES); \
 	fi
-	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx" 2>/dev/null || \
+	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx, soundfile" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt -r scripts/avatar/requirements.txt
 
 model: setup-training

@@ -70,6 +70,8 @@ def main():
             "--recorded-sets", ",".join(data_cfg.get("recorded_sets", ["en"])),
             "--recorded-limit", str(data_cfg.get("recorded_prompts", 0)),
             "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
+            "--shared-corpora", ",".join(data_cfg.get("shared_corpora", [])),
+            "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
         ])
     run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--out", out, "--steps", str(steps)])
 

@@ -31,6 +31,7 @@ sys.path.insert(0, HERE)
 
 import festival  # noqa: E402
 import recorded  # noqa: E402
+import shared_speech  # noqa: E402
 import targets  # noqa: E402
 
 RATE = 16000
@@ -285,6 +286,10 @@ def main():
     ap.add_argument("--recorded-cache", help="the prompts' alignment cache (made on first use)")
     ap.add_argument("--recorded-limit", type=int, default=0, help="use only the first N prompts of each set (0: all)")
     ap.add_argument("--recorded-sets", default="en", help=f"comma-separated prompt sets, of {','.join(recorded.SETS)}")
+    ap.add_argument("--shared-corpora", default="",
+                    help=f"comma-separated corpora of ../shared/speech whose training speakers join the recorded "
+                         f"phrases, of {','.join(shared_speech.CORPORA)} (shared_speech.py; held-out speakers never do)")
+    ap.add_argument("--shared-cache", help="their alignment cache (made on first use)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -298,6 +303,14 @@ def main():
         if unknown:
             sys.exit(f"--recorded-sets: unknown set(s) {unknown}; known: {', '.join(recorded.SETS)}")
         RECORDED.extend(recorded.load(args.recorded_cache, RATE, sets=sets, limit=args.recorded_limit))
+        corpora = [x for x in args.shared_corpora.split(",") if x]
+        unknown = [x for x in corpora if x not in shared_speech.CORPORA]
+        if unknown:
+            sys.exit(f"--shared-corpora: unknown corpus {unknown}; known: {', '.join(shared_speech.CORPORA)}")
+        if corpora:
+            if not args.shared_cache:
+                sys.exit("--shared-corpora needs --shared-cache")
+            RECORDED.extend(shared_speech.load(args.shared_cache, RATE, corpora, limit=args.recorded_limit))
     jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, args.recorded_share) for i in range(args.clips)]
     index, seconds = [], 0.0
     # One fresh worker process per clip: libespeak-ng carries state from one utterance to the

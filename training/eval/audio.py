@@ -1,4 +1,5 @@
-"""WAV reading for the evaluation clips (PCM 8/16/24/32-bit, float, mu-law, A-law), resampling,
+"""WAV reading for the evaluation clips (PCM 8/16/24/32-bit, float, mu-law, A-law; FLAC through
+soundfile), resampling,
 and writing the 16-bit PCM copies that the CLI, pocketsphinx and Chromium read.
 
 Kept dependency-light (numpy + scipy) and deterministic: no dither, exact polyphase resampling.
@@ -49,8 +50,10 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     if not path.is_file():
         raise AudioError(f"clip not found: {path}")
     data = path.read_bytes()
+    if data[:4] == b"fLaC":
+        return _read_flac(path)
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise AudioError(f"{path}: not a RIFF/WAVE file")
+        raise AudioError(f"{path}: neither a RIFF/WAVE nor a FLAC file")
     pos, fmt, payload = 12, None, None
     while pos + 8 <= len(data):
         cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
@@ -90,6 +93,19 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     if channels > 1:
         x = x.reshape(-1, channels).mean(axis=1)
     return np.ascontiguousarray(x, dtype=np.float32), int(rate)
+
+
+def _read_flac(path: Path) -> tuple[np.ndarray, int]:
+    """FLAC (the shared speech corpora store their audio losslessly as FLAC) through soundfile."""
+    try:
+        import soundfile
+    except ImportError as e:
+        raise AudioError(f"{path}: reading FLAC needs soundfile (pip install -r training/requirements.txt)") from e
+    try:
+        x, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except RuntimeError as e:  # soundfile's LibsndfileError derives from RuntimeError
+        raise AudioError(f"{path}: not a readable FLAC file: {e}") from e
+    return np.ascontiguousarray(x.mean(axis=1), dtype=np.float32), int(rate)
 
 
 def resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:

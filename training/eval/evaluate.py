@@ -15,8 +15,11 @@ itself as a sanity row.
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ThreadPoolExecutor
+import gzip
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,6 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "data"))
 
 from audio import AudioError, read_wav, sha256, write_wav16  # noqa: E402
 from reference import (FPS, PBM, build_reference, frame_centres, load_openness_table, n_frames,  # noqa: E402
@@ -44,6 +48,9 @@ SPEECH_LEVEL_PCTL = 90      # the system's own speech level: 90th percentile of 
 MIN_SILENCE_S = 0.30        # silences at least this long count for rest_in_silence ...
 SILENCE_TRIM_S = 0.10       # ... after trimming this much at each edge
 PEER_DELAY_MS = 100         # HeadAudio README's example delays the speech audio by 0.1 s (DelayNode)
+
+ROUNDING_TABLE = json.loads((HERE / "rounding.json").read_text())
+ROUNDED, SPREAD = set(ROUNDING_TABLE["rounded"]), set(ROUNDING_TABLE["spread"])
 
 # Consonants whose lips stay apart (ARPABET): the closure rule applied to these counts false
 # closures. Left out: f/v (lower lip on the teeth, nearly closed) and w (rounded, narrow).
@@ -60,6 +67,12 @@ SYSTEM_NOTES = {
     "headaudio_aa_fixed": "HeadAudio with its viseme_aa handling fixed (node ignores viseme id 0), 100 ms delay",
 }
 DEFAULT_SYSTEMS = "ours,fallback,energy,headaudio"
+
+# The held-out speakers of ../shared/speech/speechocean762 (training/eval/heldout_speakers.json):
+# their forced alignments and HeadAudio's outputs on them, one file each (300 clips).
+HELDOUT_REFERENCE = HERE / "reference" / "heldout-speechocean762.json"
+HELDOUT_PEER = HERE / "peer" / "heldout-speechocean762.json.gz"
+SETS = ("existing", "heldout")
 
 
 class EvalError(Exception):
@@ -89,6 +102,13 @@ def aperture_from_blendshapes(names: list[str], frames: np.ndarray) -> np.ndarra
             + 0.25 * 0.5 * (f[:, idx["mouthUpperUpLeft"]] + f[:, idx["mouthUpperUpRight"]]))
 
 
+def rounding_from_blendshapes(names: list[str], frames: np.ndarray) -> np.ndarray | None:
+    """Lip rounding: mouthPucker + mouthFunnel (None for an output without either)."""
+    idx = {n: i for i, n in enumerate(names)}
+    cols = [idx[n] for n in ("mouthPucker", "mouthFunnel") if n in idx]
+    return frames[:, cols].sum(axis=1) if cols else None
+
+
 def fit_length(x: np.ndarray, n: int) -> np.ndarray:
     if len(x) >= n:
         return x[:n]
@@ -96,7 +116,7 @@ def fit_length(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def run_cli(cli: Path, wav: Path, out: Path, model: Path | None, manifest: Path | None,
-            expect: int) -> tuple[np.ndarray, dict]:
+            expect: int) -> tuple[np.ndarray, np.ndarray | None, dict]:
     cmd = [str(cli), "lipsync", str(wav), "--out", str(out)]
     if model is not None:
         cmd += ["--model", str(model), "--manifest", str(manifest)]
@@ -111,7 +131,8 @@ def run_cli(cli: Path, wav: Path, out: Path, model: Path | None, manifest: Path 
     frames = np.asarray(d["frames"], dtype=np.float64)
     if abs(len(frames) - expect) > 1:
         raise EvalError(f"{cli} wrote {len(frames)} frames for {wav.name}, expected {expect}")
-    return aperture_from_blendshapes(d["names"], frames), {"lipsync": d.get("lipsync"), "frame_count": len(frames)}
+    return (aperture_from_blendshapes(d["names"], frames), rounding_from_blendshapes(d["names"], frames),
+            {"lipsync": d.get("lipsync"), "frame_count": len(frames)})
 
 
 def energy_envelope(x: np.ndarray, sr: int, n: int) -> np.ndarray:
@@ -128,13 +149,14 @@ def energy_envelope(x: np.ndarray, sr: int, n: int) -> np.ndarray:
     return np.clip((db - floor) / (peak - floor), 0.0, 1.0)
 
 
-def peer_aperture(peer: dict, n: int, table: dict[str, float], variant: str, delay_ms: float) -> np.ndarray:
-    """HeadAudio's viseme weights (60 Hz animation ticks) -> openness at the 30 fps frame centres.
+def peer_curve(peer: dict, n: int, table: dict[str, float], variant: str, delay_ms: float) -> np.ndarray:
+    """HeadAudio's viseme weights (60 Hz animation ticks) -> sum of weight x table[viseme] (its
+    openness, or its rounding) at the 30 fps frame centres.
 
     With the audio delayed by D (the README's DelayNode), the sound of clip time t is heard at t + D,
     when the face shows the weights of tick t + D."""
     w = np.asarray(peer["weights"][variant], dtype=np.float64)  # (15, ticks)
-    opens = np.array([table[name] for name in peer["names"]])
+    opens = np.array([table.get(name, 0.0) for name in peer["names"]])
     curve = opens @ w
     t = frame_centres(n) + delay_ms / 1000.0
     idx = np.clip(np.round((t - peer["t0_s"]) * peer["tick_hz"]).astype(int), 0, len(curve) - 1)
@@ -175,19 +197,43 @@ def phone_minima(pred: np.ndarray, phones: list[dict], which: set[str], level: f
     return out
 
 
+def phone_means(curve: np.ndarray, phones: list[dict], which: set[str]) -> list[float]:
+    """Each phone of `which`: the mean of `curve` over the frames whose centres fall in it (the
+    frame at its midpoint if none does). A mean, not an extreme: rounding builds over a vowel."""
+    n = len(curve)
+    t = frame_centres(n)
+    out = []
+    for p in phones:
+        if p["phone"] not in which:
+            continue
+        inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
+        if len(inside) == 0:
+            inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
+        out.append(float(curve[inside].mean()))
+    return out
+
+
 def separation(lower: list[float], higher: list[float]) -> float | None:
     """Probability that a random value of `lower` is below a random value of `higher` (ties count
     half): the area under the ROC curve of "the lips close" as a p/b/m detector. 0.5 = chance."""
     if len(lower) == 0 or len(higher) == 0:
         return None
-    a, b = np.asarray(lower)[:, None], np.asarray(higher)[None, :]
-    return float(np.mean(a < b) + 0.5 * np.mean(a == b))
+    # Counted by sorting rather than over all pairs: the bootstrap pools thousands of phones 2,000 times.
+    a, b = np.asarray(lower, float), np.sort(np.asarray(higher, float))
+    left, right = np.searchsorted(b, a, "left"), np.searchsorted(b, a, "right")
+    return float(((len(b) - right).sum() + 0.5 * (right - left).sum()) / (len(a) * len(b)))
 
 
 def clip_metrics(pred: np.ndarray, ref: np.ndarray, phones: list[dict], speech: np.ndarray,
-                 silence: np.ndarray) -> dict:
-    n = len(pred)
+                 silence: np.ndarray, rounding: np.ndarray | None = None) -> dict:
     m: dict = {"speech_frames": int(speech.sum()), "silence_frames": int(silence.sum())}
+    # Rounding, per vowel: kept per phone and pooled over the phones of many clips. A system
+    # with no rounding output (the energy envelope) has none.
+    if rounding is not None:
+        m["rounded_means"] = phone_means(rounding, phones, ROUNDED)
+        m["spread_means"] = phone_means(rounding, phones, SPREAD)
+    else:
+        m["rounded_means"] = m["spread_means"] = None
     ps, rs = pred[speech], ref[speech]
     if len(ps) >= 3 and ps.std() > 1e-9 and rs.std() > 1e-9:
         m["aperture_r"] = float(np.corrcoef(ps, rs)[0, 1])
@@ -250,23 +296,35 @@ def pool(per_clip: dict[str, dict], clip_ids: list[str]) -> dict:
     out["other_closure_phones"] = sum(per_clip[c]["other_closed"] for c in leveled) / others if others else None
     out["pbm_separation"] = separation([v for c in clip_ids for v in per_clip[c]["pbm_minima"]],
                                        [v for c in clip_ids for v in per_clip[c]["other_minima"]])
+    # The lips round more on u, o, w than on i, e: the chance that a spread vowel's rounding is
+    # below a rounded one's (pooled over phones; None without a rounding output).
+    if all(per_clip[c]["rounded_means"] is not None for c in clip_ids):
+        out["rounding_separation"] = separation([v for c in clip_ids for v in per_clip[c]["spread_means"]],
+                                                [v for c in clip_ids for v in per_clip[c]["rounded_means"]])
+    else:
+        out["rounding_separation"] = None
     return out
 
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
-BOOTSTRAP_KEYS = ["aperture_r", "pbm_closure", "pbm_closure_phones", "pbm_separation", "rest_share"]
+BOOTSTRAP_KEYS = ["aperture_r", "pbm_closure", "pbm_closure_phones", "other_closure_phones", "pbm_separation",
+                  "rounding_separation", "rest_share"]
 
 
-def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]) -> dict:
-    """How much the pooled figures depend on which clips happen to be in the set: the clips are
-    resampled with replacement and pooled as `pool` pools them. Gives each system's 95% interval
-    and, for each pair, the interval of the difference on the same resamples (paired: a
-    difference whose interval excludes 0 is more than the luck of the clip draw)."""
+def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str], speaker: dict[str, str]) -> dict:
+    """How much the pooled figures depend on which voices happen to be in the set: the speakers
+    are resampled with replacement (each drawn speaker brings all of its clips) and pooled as
+    `pool` pools them. Clips of one voice are not independent, so resampling clips would give
+    intervals too narrow. Gives each system's 95% interval and, for each pair, the interval of
+    the difference on the same resamples (paired: a difference whose interval excludes 0 is more
+    than the luck of the speaker draw)."""
     rng = np.random.default_rng(BOOTSTRAP_SEED)
+    voices = sorted({speaker[c] for c in clip_ids})
+    clips_of = {v: [c for c in clip_ids if speaker[c] == v] for v in voices}
     draws = {s: {k: [] for k in BOOTSTRAP_KEYS} for s in systems}
     for _ in range(BOOTSTRAP_RESAMPLES):
-        sample = [clip_ids[i] for i in rng.integers(0, len(clip_ids), len(clip_ids))]
+        sample = [c for i in rng.integers(0, len(voices), len(voices)) for c in clips_of[voices[i]]]
         for s in systems:
             pooled = pool({c: per_clip[c][s] for c in set(sample)}, sample)
             for k in BOOTSTRAP_KEYS:
@@ -276,7 +334,8 @@ def bootstrap(per_clip: dict[str, dict], clip_ids: list[str], systems: list[str]
         v = np.array([x for x in values if x is not None], float)
         return [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] if len(v) else None
 
-    out = {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "interval": {}, "difference": {}}
+    out = {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "speakers": len(voices),
+           "interval": {}, "difference": {}}
     for s in systems:
         out["interval"][s] = {k: interval(draws[s][k]) for k in BOOTSTRAP_KEYS}
     for a in systems:
@@ -329,14 +388,13 @@ def fetch_member(sdist: dict, dest: Path) -> None:
 
 
 def load_clips(selected: list[str] | None) -> list[dict]:
+    """The existing set (clips.json): Debian packages' and pocketsphinx's recordings."""
     clips = json.loads((HERE / "clips.json").read_text())["clips"]
-    if selected:
-        known = {c["id"] for c in clips}
-        bad = [s for s in selected if s not in known]
-        if bad:
-            raise EvalError(f"unknown clip(s) {bad}; known: {sorted(known)}")
+    if selected is not None:
         clips = [c for c in clips if c["id"] in selected]
     for c in clips:
+        c["set"] = "existing"
+        c.setdefault("speaker", c["id"])  # clips.json names a voice heard in several clips
         p = ROOT / c["path"]  # an absolute path stays as it is
         c["path"] = str(p)
         pinned = p.is_file() and sha256(p) == c["sha256"]
@@ -352,7 +410,64 @@ def load_clips(selected: list[str] | None) -> list[dict]:
     return clips
 
 
+def load_heldout_clips(selected: list[str] | None) -> list[dict]:
+    """The held-out speakers' utterances whose alignment passed its quality check, as the
+    committed reference file lists them (made by --realign); each file must still be the one the
+    reference was made from."""
+    from shared_speech import SHARED_SPEECH
+
+    if not HELDOUT_REFERENCE.is_file():
+        raise EvalError(f"{HELDOUT_REFERENCE} is missing; make it with --realign (needs pocketsphinx)")
+    doc = json.loads(HELDOUT_REFERENCE.read_text())
+    clips = []
+    for cid, r in doc["clips"].items():
+        if selected is not None and cid not in selected:
+            continue
+        path = Path(SHARED_SPEECH) / r["path"]
+        if not path.is_file():
+            raise EvalError(f"clip {cid}: {path} is missing (../shared/speech is read in place; set "
+                            f"ANIMASYNC_SHARED_SPEECH to where it is)")
+        if sha256(path) != r["sha256"]:
+            raise EvalError(f"clip {cid}: {path} differs from the file its reference was made from; rerun with --realign")
+        clips.append({"id": cid, "path": str(path), "sha256": r["sha256"], "set": "heldout", "speaker": r["speaker"],
+                      "transcript": r["transcript"], "reference": "forced_alignment", "phones": r["phones"]})
+    return clips
+
+
+def build_heldout_reference() -> None:
+    """--realign for the held-out set: force-align every utterance of the held-out speakers with
+    the training data's aligner (shared_speech.align, same cache), keep those whose alignment
+    passes shared_speech.quality, and write them with the reasons for the rest."""
+    import pocketsphinx
+    from shared_speech import SHARED_SPEECH, align, heldout_speakers
+
+    held = heldout_speakers()
+    entries = [e for e in align(str(ROOT / "target" / "model-work" / "shared-alignment.json"), ("speechocean762",))
+               if e["speaker"] in held]
+    clips, left_out = {}, {}
+    for e in entries:
+        if "phones" not in e:
+            left_out[e["id"]] = f"alignment failed: {e['error']}"
+        elif not e["quality"]["ok"]:
+            left_out[e["id"]] = f"alignment quality: {e['quality']}"
+        else:
+            clips[e["id"]] = {"path": os.path.relpath(e["path"], SHARED_SPEECH), "sha256": e["sha256"],
+                              "speaker": e["speaker"], "transcript": " ".join(e["words"]),
+                              "phones": e["phones"], "quality": e["quality"]}
+    doc = {"doc": "Reference phone timings of the held-out speakers (training/eval/heldout_speakers.json) of "
+                  "../shared/speech/speechocean762: pocketsphinx forced alignment of each utterance's canonical "
+                  "phones (training/data/shared_speech.py), those passing its quality check. phones: [start s, "
+                  "end s, ARPAbet or SIL]. Made by `evaluate.py --realign`.",
+           "tool": f"pocketsphinx {pocketsphinx.__version__ if hasattr(pocketsphinx, '__version__') else ''}, model en-us",
+           "clips": clips, "left_out": left_out}
+    HELDOUT_REFERENCE.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
+    print(f"wrote {HELDOUT_REFERENCE}: {len(clips)} clips, {len(left_out)} left out")
+
+
 def load_reference(clip: dict, realign: bool) -> dict:
+    if clip["set"] == "heldout":
+        return {"method": "forced_alignment", "transcript": clip["transcript"],
+                "phones": [{"phone": p, "start": a, "end": b, "word": None} for a, b, p in clip["phones"]]}
     path = HERE / "reference" / f"{clip['id']}.json"
     if realign:
         ref = build_reference(clip)
@@ -368,18 +483,52 @@ def load_reference(clip: dict, realign: bool) -> dict:
 
 
 def rerun_peer(clips: list[dict], wavs: dict[str, Path], tmp: Path) -> None:
+    """Existing clips' outputs go to peer/<id>.json; the held-out set's (300 clips) into one
+    gzipped file, their weights rounded to 3 decimals (beyond what the metrics resolve)."""
     node = shutil.which("node")
     if node is None:
         raise EvalError("--rerun-peer needs node (and playwright-core + @met4citizen/headaudio from `npm ci`)")
-    jobs = [{"id": c["id"], "wav": str(wavs[c["id"]]), "sha256": c["sha256"]} for c in clips]
-    jobs_path = tmp / "peer_jobs.json"
-    jobs_path.write_text(json.dumps(jobs))
-    p = subprocess.run([node, str(HERE / "headaudio_run.mjs"), str(jobs_path), str(HERE / "peer")], cwd=ROOT)
-    if p.returncode != 0:
-        raise EvalError(f"HeadAudio run failed (exit {p.returncode}); see its output above")
+    for group, out in (("existing", HERE / "peer"), ("heldout", tmp / "peer-heldout")):
+        chosen = [c for c in clips if c["set"] == group]
+        if not chosen:
+            continue
+        # Job ids are file names: the held-out ids hold a slash.
+        jobs = [{"id": c["id"].replace("/", "_"), "wav": str(wavs[c["id"]]), "sha256": c["sha256"]} for c in chosen]
+        jobs_path = tmp / f"peer_jobs_{group}.json"
+        jobs_path.write_text(json.dumps(jobs))
+        p = subprocess.run([node, str(HERE / "headaudio_run.mjs"), str(jobs_path), str(out)], cwd=ROOT)
+        if p.returncode != 0:
+            raise EvalError(f"HeadAudio run failed (exit {p.returncode}); see its output above")
+        if group == "heldout":
+            packed = {}
+            for c in chosen:
+                peer = json.loads((out / f"{c['id'].replace('/', '_')}.json").read_text())
+                peer["weights"] = {k: np.round(np.asarray(v), 3).tolist() for k, v in peer["weights"].items()}
+                packed[c["id"]] = peer
+            old = {}
+            if HELDOUT_PEER.is_file():
+                with gzip.open(HELDOUT_PEER, "rt", encoding="utf-8") as f:
+                    old = json.load(f)
+            old.update(packed)
+            with gzip.open(HELDOUT_PEER, "wt", encoding="utf-8", compresslevel=9) as f:
+                json.dump(old, f, separators=(",", ":"))
+
+
+_HELDOUT_PEER: dict | None = None
 
 
 def load_peer(clip: dict) -> dict:
+    global _HELDOUT_PEER
+    if clip["set"] == "heldout":
+        if _HELDOUT_PEER is None:
+            if not HELDOUT_PEER.is_file():
+                raise EvalError(f"no cached HeadAudio output for the held-out set ({HELDOUT_PEER}); run with --rerun-peer")
+            with gzip.open(HELDOUT_PEER, "rt", encoding="utf-8") as f:
+                _HELDOUT_PEER = json.load(f)
+        peer = _HELDOUT_PEER.get(clip["id"])
+        if peer is None or peer["sha256"] != clip["sha256"]:
+            raise EvalError(f"{HELDOUT_PEER} has no output for {clip['id']} from this file; run with --rerun-peer")
+        return peer
     path = HERE / "peer" / f"{clip['id']}.json"
     if not path.is_file():
         raise EvalError(f"no cached HeadAudio output for {clip['id']} ({path}); run with --rerun-peer")
@@ -409,60 +558,64 @@ def write_markdown(path: Path, results: dict) -> None:
          f"the consonants whose lips stay apart ({' '.join(sorted(OTHER_CONSONANTS))}): false closures, lower is "
          f"better. `pbm_separation`: the chance that a p/b/m phone's minimum aperture is below one of those "
          f"consonants' (the area under the ROC curve of closing the lips as a p/b/m detector; 0.5 = no knowledge "
-         f"of p/b/m). `rest_mean`: mean aperture in silences >= "
+         f"of p/b/m). `rounding_separation`: the chance that a spread vowel ({' '.join(sorted(SPREAD))}) has less lip "
+         f"rounding (mouthPucker + mouthFunnel, mean over the vowel) than a rounded one ({' '.join(sorted(ROUNDED))}); "
+         f"n/a for a system without a rounding output. `rest_mean`: mean aperture in silences >= "
          f"{int(MIN_SILENCE_S * 1000)} ms (trimmed {int(SILENCE_TRIM_S * 1000)} ms each edge), in the system's own units; "
          f"`rest_rel`: the same / its speech P90; `rest_share`: share of those frames below "
          f"{REST_REL_THRESHOLD} x its speech P90.", ""]
-    subsets = [("all", "All clips"),
-               ("forced_alignment", "Forced-aligned clips only (transcript known: reliable phone identities, "
-                                    "so the trustworthy p/b/m count)"),
-               ("allphone", "Phone-recognition (allphone) clips only")]
+    subsets = [("heldout", "Held-out speakers (speechocean762: voices no training step heard)"),
+               ("existing", "The 29 existing clips (Debian packages and pocketsphinx's recordings)"),
+               ("forced_alignment", "Existing clips, forced-aligned only (transcript known: reliable phone "
+                                    "identities, so the trustworthy p/b/m count)"),
+               ("allphone", "Existing clips, phone recognition (allphone) only")]
     for key, title in subsets:
         ids = results["subsets"][key]
         if not ids:
             continue
         L += [f"## {title} ({len(ids)})", "",
               "| system | aperture_r | pbm_closure | pbm n | pbm_closure over phones | other closure | "
-              "pbm_separation | rest_mean | rest_rel | rest_share |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "pbm_separation | rounding_separation | rest_mean | rest_rel | rest_share |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
         for s in systems:
             p = results["pooled"][key][s]
             L.append(f"| {s} | {fmt(p['aperture_r'])} | {fmt(p['pbm_closure'])} | {p['pbm_n']} | "
                      f"{fmt(p['pbm_closure_phones'])} | {fmt(p['other_closure_phones'])} | "
-                     f"{fmt(p['pbm_separation'])} | "
+                     f"{fmt(p['pbm_separation'])} | {fmt(p['rounding_separation'])} | "
                      f"{fmt(p['rest_mean'])} | {fmt(p['rest_mean_rel'])} | {fmt(p['rest_share'])} |")
         L.append("")
-    u = results["uncertainty"]
 
     def ci(v):
         return "n/a" if v is None else f"[{v[0]:.3f}, {v[1]:.3f}]"
 
-    L += [f"## How sure: 95% intervals over the clips ({u['resamples']} bootstrap resamples of the "
-          f"{len(results['subsets']['all'])} clips, seed {u['seed']})", "",
-          "A figure's interval is how far it moves with the draw of clips; a difference is taken on the same "
-          "resamples, so one whose interval excludes 0 holds beyond the luck of the draw.", "",
-          "| system | aperture_r | pbm_closure | pbm_closure over phones | pbm_separation | rest_share |",
-          "|---|---|---|---|---|---|"]
-    for s in systems:
-        i = u["interval"][s]
-        L.append(f"| {s} | {ci(i['aperture_r'])} | {ci(i['pbm_closure'])} | {ci(i['pbm_closure_phones'])} | "
-                 f"{ci(i['pbm_separation'])} | {ci(i['rest_share'])} |")
-    if "ours" in systems:
-        L += ["", "| difference | aperture_r | pbm_closure | pbm_closure over phones | pbm_separation | rest_share |",
-              "|---|---|---|---|---|---|"]
-        for other in systems:
-            key = f"ours - {other}"
-            if key in u["difference"]:
-                d = u["difference"][key]
-                L.append(f"| {key} | {ci(d['aperture_r'])} | {ci(d['pbm_closure'])} | "
-                         f"{ci(d['pbm_closure_phones'])} | {ci(d['pbm_separation'])} | {ci(d['rest_share'])} |")
-    L.append("")
+    keys = BOOTSTRAP_KEYS
+    head = "| {} | " + " | ".join(k.replace("_phones", " over phones") for k in keys) + " |"
+    rule = "|---|" + "---|" * len(keys)
+    for key, title in subsets[:2]:
+        u = results["uncertainty"].get(key)
+        if u is None:
+            continue
+        L += [f"## How sure, {key}: 95% intervals over the speakers ({u['resamples']} bootstrap resamples of its "
+              f"{u['speakers']} speakers with all their clips, seed {u['seed']})", "",
+              "A figure's interval is how far it moves with the draw of voices; a difference is taken on the same "
+              "resamples, so one whose interval excludes 0 holds beyond the luck of the draw.", "",
+              head.format("system"), rule]
+        for s in systems:
+            L.append(f"| {s} | " + " | ".join(ci(u["interval"][s][k]) for k in keys) + " |")
+        if "ours" in systems:
+            L += ["", head.format("difference"), rule]
+            for other in systems:
+                d = u["difference"].get(f"ours - {other}")
+                if d is not None:
+                    L.append(f"| ours - {other} | " + " | ".join(ci(d[k]) for k in keys) + " |")
+        L.append("")
     L += ["## Systems", ""] + [f"- `{s}`: {results['system_notes'][s]}" for s in systems] + [""]
     preds = [s for s in systems if s != "reference"]
     L += ["## Per clip: aperture_r", "",
           "| clip | rate | s | ref. method | " + " | ".join(preds) + " |",
           "|---|---|---|---|" + "---|" * len(preds)]
-    for cid, c in clips.items():
+    existing = {cid: c for cid, c in clips.items() if c["set"] == "existing"}
+    for cid, c in existing.items():
         L.append(f"| {cid} | {c['sample_rate'] // 1000} kHz | {c['duration_s']:.1f} | {c['reference']} | "
                  + " | ".join(fmt(results["per_clip"][cid][s]["aperture_r"]) for s in preds) + " |")
     L += ["", "## Per clip: pbm_closure and rest_share", "",
@@ -471,7 +624,7 @@ def write_markdown(path: Path, results: dict) -> None:
           "| clip | pbm n | " + " | ".join(f"{s} pbm" for s in systems) + " | "
           + " | ".join(f"{s} rest" for s in preds) + " |",
           "|---|---|" + "---|" * (len(systems) + len(preds))]
-    for cid in clips:
+    for cid in existing:
         r = results["per_clip"][cid]
         L.append(f"| {cid} | {r[systems[0]]['pbm_n']} | " + " | ".join(fmt(r[s]["pbm_closure"], 2) for s in systems)
                  + " | " + " | ".join(fmt(r[s]["rest_share"], 2) for s in preds) + " |")
@@ -554,7 +707,10 @@ def main(argv=None) -> int:
     ap.add_argument("--systems", default=DEFAULT_SYSTEMS,
                     help=f"comma-separated from {','.join(k for k in SYSTEM_NOTES if k != 'reference')} "
                          f"(default: %(default)s; headaudio also adds its no-delay and aa-fixed variants)")
-    ap.add_argument("--clips", default=None, help="comma-separated clip ids (default: all of clips.json)")
+    ap.add_argument("--sets", default=",".join(SETS),
+                    help="existing (clips.json: 29 recordings from Debian and PyPI), heldout (the held-out speakers "
+                         "of ../shared/speech/speechocean762); default: %(default)s")
+    ap.add_argument("--clips", default=None, help="comma-separated clip ids (default: all of the chosen sets)")
     ap.add_argument("--out", default="models/default/eval", help="output directory (default: %(default)s)")
     ap.add_argument("--plot", action="append", default=[], metavar="CLIP", help="write DIR/plot_CLIP.png (repeatable)")
     ap.add_argument("--realign", action="store_true", help="redo the pocketsphinx phone timings (reference/)")
@@ -593,11 +749,20 @@ def main(argv=None) -> int:
     if any(s in systems for s in ("ours", "fallback")) and not cli.is_file():
         raise EvalError(f"{cli} not found: build it with `cargo build --release --bin animasync-face`")
 
-    clips = load_clips(args.clips.split(",") if args.clips else None)
+    sets = [x.strip() for x in args.sets.split(",") if x.strip()]
+    if not sets or any(x not in SETS for x in sets):
+        raise EvalError(f"--sets {args.sets}: choose from {','.join(SETS)}")
+    if args.realign and "heldout" in sets:
+        build_heldout_reference()
+    selected = set(args.clips.split(",")) if args.clips else None
+    clips = (load_clips(selected) if "existing" in sets else []) + (load_heldout_clips(selected) if "heldout" in sets else [])
+    if selected is not None and selected - {c["id"] for c in clips}:
+        raise EvalError(f"unknown clip(s) {sorted(selected - {c['id'] for c in clips})} in the sets {sets}")
     for cid in args.plot:
         if cid not in {c["id"] for c in clips}:
             raise EvalError(f"--plot {cid}: not among the evaluated clips")
     table = load_openness_table()
+    round_table = {p: float(ROUNDING_TABLE["phones"].get(p, 0.0)) for p in table}
     vis_table = json.loads((HERE / "viseme_openness.json").read_text())["visemes"]
     out_dir = rel(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -611,35 +776,49 @@ def main(argv=None) -> int:
         for c in clips:
             x, sr = read_wav(c["path"])
             audio[c["id"]] = (x, sr)
-            wavs[c["id"]] = tmp / f"{c['id']}.wav"   # 16-bit PCM copy (cross.wav is mu-law)
+            safe = c["id"].replace("/", "_")
+            wavs[c["id"]] = tmp / f"{safe}.wav"   # 16-bit PCM copy (cross.wav is mu-law)
             write_wav16(wavs[c["id"]], x, sr)
         if args.rerun_peer and "headaudio" in systems:
             rerun_peer(clips, wavs, tmp)
+        # The CLI runs, one process per clip and system, on every core.
+        cli_jobs = {(c["id"], s): (cli, wavs[c["id"]], tmp / f"{c['id'].replace('/', '_')}.{s}.json",
+                                   model if s == "ours" else None, manifest if s == "ours" else None,
+                                   n_frames(len(audio[c["id"]][0]) / audio[c["id"]][1]))
+                    for c in clips for s in systems if s in ("ours", "fallback")}
+        with ThreadPoolExecutor(os.cpu_count() or 1) as workers:
+            cli_out = dict(zip(cli_jobs, workers.map(lambda job: run_cli(*job), cli_jobs.values())))
         for c in clips:
             cid = c["id"]
             x, sr = audio[cid]
             ref = load_reference(c, args.realign)
             n = n_frames(len(x) / sr)
             refcurve = openness_curve(ref["phones"], n, table, REF_SIGMA_S)
+            roundings: dict[str, np.ndarray | None] = {
+                "reference": openness_curve(ref["phones"], n, round_table, REF_SIGMA_S)}
             at = phone_at_frames(ref["phones"], n)
             speech = np.array([i is not None and ref["phones"][i]["phone"] != "SIL" for i in at])
             silence = silence_frames(ref["phones"], n, len(x) / sr)
             curves: dict[str, np.ndarray] = {"reference": refcurve}
             for s in systems:
-                if s == "ours":
-                    y, info = run_cli(cli, wavs[cid], tmp / f"{cid}.ours.json", model, manifest, n)
-                    ours_info = info["lipsync"]
-                elif s == "fallback":
-                    y, _ = run_cli(cli, wavs[cid], tmp / f"{cid}.fb.json", None, None, n)
+                r = None
+                if s in ("ours", "fallback"):
+                    y, r, info = cli_out[(cid, s)]
+                    if s == "ours":
+                        ours_info = info["lipsync"]
                 elif s == "energy":
                     y = energy_envelope(x, sr, n)
                 elif s.startswith("headaudio"):
                     peer = load_peer(c)
                     variant = "aa_fixed" if s == "headaudio_aa_fixed" else "shipped"
-                    y = peer_aperture(peer, n, vis_table, variant, 0.0 if s == "headaudio_nodelay" else args.peer_delay_ms)
+                    delay = 0.0 if s == "headaudio_nodelay" else args.peer_delay_ms
+                    y = peer_curve(peer, n, vis_table, variant, delay)
+                    r = peer_curve(peer, n, ROUNDING_TABLE["visemes"], variant, delay)
                 curves[s] = fit_length(np.asarray(y, dtype=np.float64), n)
-            per_clip[cid] = {s: clip_metrics(curves[s], refcurve, ref["phones"], speech, silence) for s in curves}
-            clip_info[cid] = {"sample_rate": sr, "duration_s": round(len(x) / sr, 3), "frames": n,
+                roundings[s] = None if r is None else fit_length(np.asarray(r, dtype=np.float64), n)
+            per_clip[cid] = {s: clip_metrics(curves[s], refcurve, ref["phones"], speech, silence, roundings[s])
+                             for s in curves}
+            clip_info[cid] = {"set": c["set"], "speaker": c["speaker"], "sample_rate": sr, "duration_s": round(len(x) / sr, 3), "frames": n,
                               "reference": ref["method"], "transcript": ref.get("transcript"),
                               "speech_frames": int(speech.sum()), "silence_frames": int(silence.sum())}
             if cid in args.plot:
@@ -648,12 +827,15 @@ def main(argv=None) -> int:
                 print(f"wrote {png}")
 
     all_systems = ["reference"] + systems
-    subsets = {"all": [c["id"] for c in clips],
-               "forced_alignment": [c["id"] for c in clips if c["reference"] == "forced_alignment"],
-               "allphone": [c["id"] for c in clips if c["reference"] == "allphone"]}
+    existing = [c for c in clips if c["set"] == "existing"]
+    subsets = {"heldout": [c["id"] for c in clips if c["set"] == "heldout"],
+               "existing": [c["id"] for c in existing],
+               "forced_alignment": [c["id"] for c in existing if c["reference"] == "forced_alignment"],
+               "allphone": [c["id"] for c in existing if c["reference"] == "allphone"]}
     pooled = {k: {s: pool({c: per_clip[c][s] for c in ids}, ids) for s in all_systems}
               for k, ids in subsets.items() if ids}
-    uncertainty = bootstrap(per_clip, subsets["all"], all_systems)
+    speaker = {c["id"]: c["speaker"] for c in clips}
+    uncertainty = {k: bootstrap(per_clip, subsets[k], all_systems, speaker) for k in SETS if subsets[k]}
     notes = dict(SYSTEM_NOTES)
     if "ours" in systems:
         notes["ours"] = f"{SYSTEM_NOTES['ours']} (model {args.model}, manifest {args.manifest}: {ours_info})"
@@ -669,8 +851,9 @@ def main(argv=None) -> int:
         "systems": all_systems, "system_notes": {s: notes[s] for s in all_systems},
         "n_frames": int(sum(v["frames"] for v in clip_info.values())),
         "clips": clip_info, "subsets": subsets, "pooled": pooled, "uncertainty": uncertainty,
-        # Without the per-phone minima behind pbm_separation: they would double the file's size.
-        "per_clip": {cid: {s: {k: v for k, v in m.items() if not k.endswith("_minima")} for s, m in r.items()}
+        # Without the per-phone values behind the separations: they would double the file's size.
+        "per_clip": {cid: {s: {k: v for k, v in m.items() if not k.endswith(("_minima", "_means"))}
+                           for s, m in r.items()}
                      for cid, r in per_clip.items()},
     }
 
@@ -685,13 +868,19 @@ def main(argv=None) -> int:
 
     (out_dir / "results.json").write_text(json.dumps(clean(results), indent=1) + "\n")
     write_markdown(out_dir / "results.md", results)
-    p = pooled["all"]
-    print(f"{len(clips)} clips, {results['n_frames']} frames, {time.time() - t_start:.1f} s; pooled over all clips:")
-    print(f"  {'system':20s} aperture_r pbm_closure (over phones) other_closure pbm_separation rest_share")
-    for s in all_systems:
-        print(f"  {s:20s} {fmt(p[s]['aperture_r']):>10s} {fmt(p[s]['pbm_closure']):>11s} "
-              f"{fmt(p[s]['pbm_closure_phones']):>14s} {fmt(p[s]['other_closure_phones']):>13s} "
-              f"{fmt(p[s]['pbm_separation']):>14s} {fmt(p[s]['rest_share']):>10s}")
+    print(f"{len(clips)} clips, {results['n_frames']} frames, {time.time() - t_start:.1f} s")
+    for key in SETS:
+        if key not in pooled:
+            continue
+        p = pooled[key]
+        print(f"{key} ({len(subsets[key])} clips, {uncertainty[key]['speakers']} speakers), pooled:")
+        print(f"  {'system':20s} aperture_r pbm_closure (over phones) other_closure pbm_separation "
+              f"rounding_separation rest_share")
+        for s in all_systems:
+            print(f"  {s:20s} {fmt(p[s]['aperture_r']):>10s} {fmt(p[s]['pbm_closure']):>11s} "
+                  f"{fmt(p[s]['pbm_closure_phones']):>14s} {fmt(p[s]['other_closure_phones']):>13s} "
+                  f"{fmt(p[s]['pbm_separation']):>14s} {fmt(p[s]['rounding_separation']):>19s} "
+                  f"{fmt(p[s]['rest_share']):>10s}")
     print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.md'}")
     if args.expect:
         check_expected(rel(args.expect), clean(results["pooled"]))

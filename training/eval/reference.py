@@ -63,7 +63,10 @@ def _align(raw: bytes, transcript: str, dictionary: str | None = None):
 
     extra = {"dict": dictionary} if dictionary else {}
     last_err = None
-    for beams in ({}, {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}):
+    # The third setting: the state alignment (second pass) fails ("Alignment failed in frame N")
+    # on about 3 in 10 of speechocean762's utterances after the default first pass, and on none
+    # of 30 such when the first pass skips its best-path search.
+    for beams in ({}, {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}, {"bestpath": False}):
         d = Decoder(samprate=16000, loglevel="FATAL", lm=None, **extra, **beams)
         try:
             d.set_align_text(transcript)

@@ -7,7 +7,8 @@ import unittest
 
 import numpy as np
 
-from evaluate import OTHER_CONSONANTS, PBM, clip_metrics, phone_minima, pool, separation
+from evaluate import (OTHER_CONSONANTS, PBM, ROUNDED, SPREAD, bootstrap, clip_metrics, phone_means, phone_minima,
+                      pool, separation)
 from reference import FPS
 
 
@@ -30,12 +31,25 @@ def curve(levels):
     return y
 
 
-def metrics(pred):
-    phones = phones_at(SPANS)
-    speech = np.array([any(a <= k < b and p != "SIL" for p, a, b in SPANS) for k in range(N)])
+def metrics(pred, rounding=None, spans=SPANS):
+    phones = phones_at(spans)
+    speech = np.array([any(a <= k < b and p != "SIL" for p, a, b in spans) for k in range(N)])
     silence = np.zeros(N, bool)
     silence[:9] = True
-    return clip_metrics(pred, curve({"B": 0.0, "M": 0.0, "T": 0.4, "S": 0.5}), phones, speech, silence)
+    return clip_metrics(pred, curve({"B": 0.0, "M": 0.0, "T": 0.4, "S": 0.5}), phones, speech, silence, rounding)
+
+
+# "w i t u b o s e": two rounded (W, UW, OW) and two spread (IY, EY) vowels between consonants.
+ROUND_SPANS = [("SIL", 0, 12), ("W", 12, 15), ("IY", 15, 21), ("T", 21, 24), ("UW", 24, 30), ("B", 30, 33),
+               ("OW", 33, 39), ("S", 39, 42), ("EY", 42, 48), ("SIL", 48, 70)]
+
+
+def rounding_curve(values):
+    """Rounding per frame: `values[phone]` over each phone's frames (0 where not given)."""
+    y = np.zeros(N)
+    for p, a, b in ROUND_SPANS:
+        y[a:b] = values.get(p, 0.0)
+    return y
 
 
 class Separation(unittest.TestCase):
@@ -91,6 +105,57 @@ class ClipMetrics(unittest.TestCase):
         # p/b/m minima (0, 0.05, 0.5, 0) against the others' (0.5, 0.6, 0, 0.6): 11 of the 16
         # pairs lower, 3 ties.
         self.assertAlmostEqual(p["pbm_separation"], 12.5 / 16)
+
+
+
+class Rounding(unittest.TestCase):
+    def test_the_sets_are_the_issue_s(self):
+        self.assertEqual(ROUNDED, {"UW", "UH", "OW", "W"})
+        self.assertEqual(SPREAD, {"IY", "IH", "EY", "EH"})
+
+    def test_phone_means_over_the_phone_s_own_frames(self):
+        r = rounding_curve({"UW": 1.0})
+        r[23] = 5.0  # the frame before /u/ (frames 24-29): not the vowel's
+        r[24] = 0.4
+        self.assertAlmostEqual(phone_means(r, phones_at(ROUND_SPANS), {"UW"})[0], (0.4 + 5 * 1.0) / 6)
+
+    def test_rounds_on_u_o_w_and_spreads_on_i_e(self):
+        m = metrics(np.ones(N), rounding_curve({"W": 0.9, "UW": 0.8, "OW": 0.6, "IY": 0.1, "EY": 0.2}), ROUND_SPANS)
+        self.assertEqual(pool({"c": m}, ["c"])["rounding_separation"], 1.0)
+
+    def test_the_opposite_and_the_constant(self):
+        backwards = metrics(np.ones(N), rounding_curve({"W": 0.1, "UW": 0.1, "OW": 0.1, "IY": 0.9, "EY": 0.9}),
+                            ROUND_SPANS)
+        self.assertEqual(pool({"c": backwards}, ["c"])["rounding_separation"], 0.0)
+        flat = metrics(np.ones(N), np.full(N, 0.3), ROUND_SPANS)
+        self.assertEqual(pool({"c": flat}, ["c"])["rounding_separation"], 0.5)
+
+    def test_loudness_alone_does_not_round(self):
+        # A rounding output that follows openness (IY and UW close, EY and OW mid, the glide W
+        # between): as many spread vowels above rounded ones as below, so no better than chance.
+        loud = rounding_curve({"IY": 0.3, "UW": 0.3, "EY": 0.6, "OW": 0.6, "W": 0.45})
+        m = metrics(np.ones(N), loud, ROUND_SPANS)
+        self.assertAlmostEqual(pool({"c": m}, ["c"])["rounding_separation"], 0.5)
+
+    def test_no_rounding_output(self):
+        m = metrics(np.ones(N), None, ROUND_SPANS)
+        self.assertIsNone(pool({"c": m}, ["c"])["rounding_separation"])
+
+
+class SpeakerBootstrap(unittest.TestCase):
+    def test_a_speaker_s_clips_are_drawn_together(self):
+        good = metrics(curve({"B": 0.0, "M": 0.05, "T": 0.5, "S": 0.6}))
+        bad = metrics(curve({"B": 0.5, "M": 0.5, "T": 0.0, "S": 0.0}))
+        per_clip = {c: {"x": good if c.startswith("g") else bad} for c in ("g1", "g2", "b1", "b2")}
+        # Two voices, each with two identical clips: every resample is all-good, all-bad or half and
+        # half, so the interval spans exactly [0, 1]; with four independent voices it would too, but
+        # one voice's clips are never split.
+        speakers = {"g1": "G", "g2": "G", "b1": "B", "b2": "B"}
+        u = bootstrap(per_clip, list(per_clip), ["x"], speakers)
+        self.assertEqual(u["speakers"], 2)
+        self.assertEqual(u["interval"]["x"]["pbm_closure"], [0.0, 1.0])
+        one = bootstrap(per_clip, ["g1", "g2"], ["x"], speakers)
+        self.assertEqual(one["interval"]["x"]["pbm_closure"], [1.0, 1.0])
 
 
 if __name__ == "__main__":
