@@ -34,7 +34,9 @@ export class AnimasyncCompat {
     return { blendshapes, frame_count: blendshapes.length / CHANNELS, fps: FPS, mode: this.#mode };
   }
 
-  /** A whole clip of 16 kHz mono PCM -> ProcessResult. */
+  /** A whole clip of 16 kHz mono PCM -> ProcessResult. Whole clips (this, processAudioBuffer,
+   *  processFile) are read by the built-in playback model, or your model; processAudioChunk
+   *  streams with the live one (see `latency` in the README). */
   processAudio(pcm16k) {
     return this.#result(this.#require().processClip(Float32Array.from(pcm16k), 16000).blendshapes);
   }

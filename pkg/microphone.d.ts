@@ -22,7 +22,11 @@ export interface FramesEvent {
 }
 
 export interface MicrophoneOptions {
-  /** Engine options (the sample rate is the audio context's); `model` is transferred to the worker. */
+  /**
+   * Engine options (the sample rate is the audio context's); `model` is transferred to the
+   * worker. `latency` is "live" unless set: the microphone's built-in model, at most 40 ms of
+   * look-ahead (`mic.latency` reports what the chosen model adds).
+   */
   engine?: Omit<EngineOptions, 'sampleRate'>;
   /** The first turn's emotion. */
   emotion?: EmotionRequest;

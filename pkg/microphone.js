@@ -30,7 +30,8 @@ function mediaError(error) {
 /**
  * Starts the microphone and the engine. Call it from a user gesture (a click), or the browser
  * keeps the audio context suspended. Options: `engine` (as for `new Engine`, minus `sampleRate`,
- * which is the audio context's; `engine.model` is transferred to the worker), `emotion` (the
+ * which is the audio context's; `engine.model` is transferred to the worker; `engine.latency`
+ * is the Engine's default, "live", unless set), `emotion` (the
  * first turn), `chunk` (samples per worklet post, default 256), `onFrames({frames, first,
  * count, time, computeMs, level})` where frame `first + k` starts at audio-context time
  * `time + k / 30` and `level` is the RMS level (dBFS) of the audio behind the batch, and

@@ -13,9 +13,9 @@ use wasm_bindgen::prelude::*;
 use crate::model::Input;
 use crate::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
-    FaceError, Intensity, LexiconClassifier, LipSync, ModelLipSync, OnnxModel, Pcm, PresetLibrary,
-    RenderOptions, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams,
-    TextClassifier, Vad, CHANNEL_COUNT, FPS,
+    FaceError, Intensity, Latency, LexiconClassifier, LipSyncSource, OnnxModel, Pcm, PresetLibrary,
+    RenderOptions, Scenario, SmoothingParams, SmoothingSet, TemporalParams, TextClassifier, Vad,
+    CHANNEL_COUNT, FPS,
 };
 
 #[wasm_bindgen(start)]
@@ -64,17 +64,38 @@ export interface RenderScenarioOptions {
   eyeMotion?: boolean;
   /** Audio per turn, in turn order (null for a silent turn); required for turns that name audio. */
   audio?: (TurnAudio | null)[];
-  /** "default" (the built-in model, the default) or "fallback" (signal processing, no model). */
+  /** "default" (a built-in model, the default) or "fallback" (signal processing, no model). */
   lipsync?: "default" | "fallback";
+  /**
+   * Which built-in model reads the audio; default "playback" (up to about 250 ms of look-ahead:
+   * the audio is all there, so waiting costs nothing). Not with `lipsync: "fallback"`.
+   */
+  latency?: LatencyName;
 }
+/**
+ * A built-in lip-sync model, by how long a frame may wait for the audio after it: "live" (the
+ * microphone's; at most 40 ms of look-ahead) or "playback" (files, whole clips, offline
+ * rendering, TTS: up to about 250 ms, better lips, for audio whose playback can be delayed).
+ * Each model's manifest states its look-ahead; `engine.latency` reports the result in seconds.
+ */
+export type LatencyName = "live" | "playback";
 export interface EngineOptions {
   /** Rate of the audio you push, 8000 to 96000 Hz; default 16000. */
   sampleRate?: number;
-  /** An ONNX lip-sync model and its manifest (JSON text); without them the built-in default model runs. */
+  /**
+   * An ONNX lip-sync model and its manifest (JSON text), whose `window.lookahead` sets its
+   * latency; without them a built-in model runs (see `latency`).
+   */
   model?: Uint8Array;
   manifest?: string;
-  /** "default" (the built-in model, the default) or "fallback" (signal processing, no model); not with `model`. */
+  /** "default" (a built-in model, the default) or "fallback" (signal processing, no model); not with `model`. */
   lipsync?: "default" | "fallback";
+  /**
+   * Which built-in model drives the lips; default "live" (a stream cannot wait: at most 40 ms
+   * of look-ahead). Use "playback" for audio whose playback you delay by `engine.latency`.
+   * Not with `model` (your manifest states its own look-ahead) nor `lipsync: "fallback"`.
+   */
+  latency?: LatencyName;
   /** A preset library as JSON text; default the built-in library. */
   presets?: string;
   /** A named set (default "current") or custom values. */
@@ -86,14 +107,26 @@ export interface EngineOptions {
 }
 /** An emotion and its intensity: exactly one of `level` (1..5) or `vad`. */
 export interface EmotionRequest { emotion: string; level?: number; vad?: [number, number, number] }
+export interface ClipOptions {
+  /**
+   * Which built-in model reads the clip; default "playback" (a whole clip can wait for its
+   * look-ahead), whatever the engine's own latency. Only for an engine running a built-in model:
+   * one with your `model` or the fallback reads the clip with that.
+   */
+  latency?: LatencyName;
+}
 export interface ClipResult {
   /** frameCount x 52, row-major, canonical channel order. */
   blendshapes: Float32Array; frameCount: number; fps: number; names: string[];
+  /** The lip sync that read the clip (the model's manifest name, or "signal"), and its latency in seconds. */
+  lipsync: string; latency: number;
 }
 export interface RenderedScenario {
   fps: number; names: string[]; regime: "monologue" | "dialogue"; frameCount: number;
   turns: { startFrame: number; endFrame: number }[];
-  smoothing: SmoothingValues; lipsync: string;
+  smoothing: SmoothingValues;
+  /** The lip sync used (the model's manifest name, or "signal"), and its latency in seconds. */
+  lipsync: string; latency: number;
   /** frameCount x 52, row-major. */
   blendshapes: Float32Array;
   /** frameCount x 3 (valence, arousal, dominance) the frames were compiled at. */
@@ -140,6 +173,8 @@ extern "C" {
     pub type EmotionRequestValue;
     #[wasm_bindgen(typescript_type = "ClipResult")]
     pub type ClipResultValue;
+    #[wasm_bindgen(typescript_type = "ClipOptions")]
+    pub type ClipOptionsValue;
     #[wasm_bindgen(typescript_type = "ClassifyEmotionOptions")]
     pub type ClassifyEmotionOptionsValue;
     #[wasm_bindgen(typescript_type = "EmotionGuess")]
@@ -589,25 +624,46 @@ fn audio_from_js(value: &JsValue, turns: usize) -> Result<Vec<Option<Pcm>>, JsEr
         .collect()
 }
 
-/// Renders a scenario (JSON text, see the README) into 30 fps frames through the temporal layer.
-#[derive(PartialEq)]
-enum LipSyncChoice {
-    Default,
-    Fallback,
-}
-
-/// The `lipsync` option: "default" (the built-in model; also when absent) or "fallback".
-fn lipsync_choice(value: &JsValue) -> Result<LipSyncChoice, JsError> {
+/// The `lipsync` option: false for "default" (a built-in model; also when absent), true for
+/// "fallback".
+fn fallback_from_js(value: &JsValue) -> Result<bool, JsError> {
     match value.as_string().as_deref() {
-        _ if value.is_undefined() => Ok(LipSyncChoice::Default),
-        Some("default") => Ok(LipSyncChoice::Default),
-        Some("fallback") => Ok(LipSyncChoice::Fallback),
+        _ if value.is_undefined() => Ok(false),
+        Some("default") => Ok(false),
+        Some("fallback") => Ok(true),
         _ => Err(JsError::new(
-            "invalid options: `lipsync` must be \"default\" (the built-in model) or \"fallback\" (signal processing, no model)",
+            "invalid options: `lipsync` must be \"default\" (a built-in model) or \"fallback\" (signal processing, no model)",
         )),
     }
 }
 
+/// The `latency` option: absent, "live" or "playback".
+fn latency_from_js(value: &JsValue) -> Result<Option<Latency>, JsError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let text = value.as_string().ok_or_else(|| {
+        JsError::new("invalid options: `latency` must be \"live\" or \"playback\"")
+    })?;
+    text.parse()
+        .map(Some)
+        .map_err(|e: FaceError| JsError::new(&format!("invalid options: {e}")))
+}
+
+/// What drives the lips, from the `lipsync` and `latency` options and a model of the caller's
+/// own (through the core's one rule, [`LipSyncSource::choose`]).
+fn lipsync_source<'a>(
+    options: &JsValue,
+    model: Option<(&'a [u8], &'a str)>,
+    default: Latency,
+) -> Result<LipSyncSource<'a>, JsError> {
+    let fallback = fallback_from_js(&get(options, "lipsync"))?;
+    let latency = latency_from_js(&get(options, "latency"))?;
+    LipSyncSource::choose(model, fallback, latency, default)
+        .map_err(|e| JsError::new(&format!("invalid options: {e}")))
+}
+
+/// Renders a scenario (JSON text, see the README) into 30 fps frames through the temporal layer.
 #[wasm_bindgen(js_name = renderScenario)]
 pub fn render_scenario(
     library: &JsPresetLibrary,
@@ -625,6 +681,7 @@ pub fn render_scenario(
             "eyeMotion",
             "audio",
             "lipsync",
+            "latency",
         ],
     )?;
     let scenario = Scenario::from_json(scenario).map_err(js_error)?;
@@ -646,13 +703,9 @@ pub fn render_scenario(
     };
     let audio = audio_from_js(&get(&options, "audio"), scenario.turns.len())?;
     let params = TemporalParams::builtin();
-    let mut lipsync: Box<dyn LipSync> = match lipsync_choice(&get(&options, "lipsync"))? {
-        LipSyncChoice::Fallback => Box::new(SignalMouth::new(params)),
-        LipSyncChoice::Default => {
-            let (onnx, manifest) = crate::default_model::model();
-            Box::new(ModelLipSync::new(onnx, manifest).map_err(js_error)?)
-        }
-    };
+    let mut lipsync = lipsync_source(&options, None, Latency::OFFLINE)?
+        .build()
+        .map_err(js_error)?;
     let rendered = render(
         &scenario,
         &audio,
@@ -679,6 +732,7 @@ pub fn render_scenario(
         turns: Vec<Span>,
         smoothing: SmoothingValues,
         lipsync: &'a str,
+        latency: f64,
     }
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -709,6 +763,7 @@ pub fn render_scenario(
             fade_frames: s.fade_frames,
         },
         lipsync: &rendered.lipsync,
+        latency: lipsync.latency_s(),
     };
     let out = to_js(&meta)?;
     let flat: Vec<f32> = rendered
@@ -780,6 +835,7 @@ impl JsEngine {
                 "model",
                 "manifest",
                 "lipsync",
+                "latency",
                 "presets",
                 "smoothing",
                 "seed",
@@ -826,29 +882,23 @@ impl JsEngine {
             )
         };
         let manifest = manifest.as_string();
-        let fallback = lipsync_choice(&get(&options, "lipsync"))? == LipSyncChoice::Fallback;
         let model = match (&bytes, &manifest) {
-            (Some(_), Some(_)) if fallback => {
-                return Err(JsError::new(
-                    "invalid options: `lipsync: \"fallback\"` and a `model` exclude each other",
-                ))
-            }
             (Some(b), Some(m)) => Some((b.as_slice(), m.as_str())),
-            (None, None) if fallback => None,
-            (None, None) => Some(crate::default_model::model()),
+            (None, None) => None,
             _ => {
                 return Err(JsError::new(
                     "invalid options: `model` and `manifest` go together",
                 ))
             }
         };
+        let source = lipsync_source(&options, model, Latency::STREAMING)?;
         let options = EngineOptions {
             sample_rate,
             smoothing: smoothing_from_js(&get(&options, "smoothing"))?,
             seed,
             eye_motion,
         };
-        Engine::new(options, library, model)
+        Engine::with_lipsync(options, library, source)
             .map(|inner| JsEngine { inner })
             .map_err(js_error)
     }
@@ -891,21 +941,27 @@ impl JsEngine {
         self.inner.reset().map_err(js_error)
     }
 
-    /// A whole clip at `sampleRate` as a fresh stream with the current emotion.
+    /// A whole clip at `sampleRate` as a fresh stream with the current emotion. An engine
+    /// running a built-in model reads it with the `latency` option's model (default "playback",
+    /// whatever the engine's own latency).
     #[wasm_bindgen(js_name = processClip)]
     pub fn process_clip(
         &mut self,
         samples: &[f32],
         sample_rate: f64,
+        options: Option<ClipOptionsValue>,
     ) -> Result<ClipResultValue, JsError> {
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
+        check_keys("options", &options, &["latency"])?;
+        let latency = latency_from_js(&get(&options, "latency"))?;
         if sample_rate.fract() != 0.0 || !(1.0..=1e6).contains(&sample_rate) {
             return Err(JsError::new(&format!(
                 "sample rate {sample_rate} is not a whole number of Hz"
             )));
         }
-        let frames = self
+        let clip = self
             .inner
-            .process_clip(samples, sample_rate as u32)
+            .process_clip(samples, sample_rate as u32, latency)
             .map_err(js_error)?;
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -913,16 +969,20 @@ impl JsEngine {
             frame_count: usize,
             fps: u32,
             names: Vec<&'a str>,
+            lipsync: &'a str,
+            latency: f64,
         }
         let out = to_js(&Meta {
-            frame_count: frames.len() / CHANNEL_COUNT,
+            frame_count: clip.frames.len() / CHANNEL_COUNT,
             fps: FPS,
             names: ChannelTable::builtin().names().collect(),
+            lipsync: &clip.lipsync,
+            latency: clip.latency_s,
         })?;
         js_sys::Reflect::set(
             &out,
             &JsValue::from_str("blendshapes"),
-            &Float32Array::from(&frames[..]),
+            &Float32Array::from(&clip.frames[..]),
         )
         .map_err(|_| JsError::new("cannot build the result object"))?;
         Ok(out.unchecked_into())

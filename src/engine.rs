@@ -10,13 +10,13 @@
 //! The audio thread never runs this: it belongs in a Web Worker (see `pkg/worker.js`).
 
 use crate::channels::{ChannelTable, Weights, CHANNEL_COUNT};
+use crate::default_model::{Latency, LipSyncSource};
 use crate::emotion::{EmotionTaxonomy, Vad};
 use crate::error::{FaceError, Result};
 use crate::expression::{CompileMode, ExpressionCompiler, Intensity};
 use crate::eyes::{EyeChannels, EyeMotion};
 use crate::gate::{energy_db, SpeechGate};
-use crate::lipsync::{LipSync, SignalMouth, SAMPLE_RATES};
-use crate::lipsync_model::ModelLipSync;
+use crate::lipsync::{LipSync, SAMPLE_RATES};
 use crate::merge::merge;
 use crate::presets::PresetLibrary;
 use std::collections::VecDeque;
@@ -47,6 +47,25 @@ impl Default for EngineOptions {
     }
 }
 
+/// A whole clip's frames ([`Engine::process_clip`]) and what read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    /// `frames x 52`, row-major, in canonical channel order.
+    pub frames: Vec<f32>,
+    /// The lip sync that read the clip: the model's manifest name, or "signal".
+    pub lipsync: String,
+    /// Its latency at the clip's rate, in seconds (as [`Engine::latency_s`]).
+    pub latency_s: f64,
+}
+
+/// What drives an engine's lips: [`LipSyncSource`] without the model's bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Driver {
+    Builtin(Latency),
+    Model,
+    Fallback,
+}
+
 /// A turn: an emotion's face at a VAD point, from `start` (an output frame index) on.
 #[derive(Debug, Clone)]
 struct Turn {
@@ -69,6 +88,10 @@ pub struct Engine {
     params: &'static TemporalParams,
     library: PresetLibrary,
     lipsync: Box<dyn LipSync>,
+    /// What drives the lips (without the model's bytes).
+    driver: Driver,
+    /// The other built-in model, once a clip asked for it (see `process_clip`), kept for the next.
+    clip_lipsync: Option<(Latency, Box<dyn LipSync>)>,
     /// Rate of the stream being pushed (a clip may use another).
     rate: u32,
     /// The turn showing, and turns set for input positions not yet output.
@@ -112,6 +135,21 @@ impl Engine {
         library: PresetLibrary,
         model: Option<(&[u8], &str)>,
     ) -> Result<Self> {
+        let source = match model {
+            Some((bytes, manifest)) => LipSyncSource::Model(bytes, manifest),
+            None => LipSyncSource::Fallback,
+        };
+        Self::with_lipsync(options, library, source)
+    }
+
+    /// An engine over `library` whose lips are driven by `source`: a built-in model (by its
+    /// latency; [`LipSyncSource::choose`] applies the defaults), a model of one's own or the
+    /// fallback. Starts in neutral at level 1.
+    pub fn with_lipsync(
+        options: EngineOptions,
+        library: PresetLibrary,
+        source: LipSyncSource,
+    ) -> Result<Self> {
         options.smoothing.validate("smoothing")?;
         if !SAMPLE_RATES.contains(&options.sample_rate) {
             return Err(FaceError::Audio(format!(
@@ -120,10 +158,7 @@ impl Engine {
             )));
         }
         let params = TemporalParams::builtin();
-        let lipsync: Box<dyn LipSync> = match model {
-            Some((bytes, manifest)) => Box::new(ModelLipSync::new(bytes, manifest)?),
-            None => Box::new(SignalMouth::new(params)),
-        };
+        let lipsync = source.build()?;
         let turn = Self::make_turn(&library, "neutral", Intensity::Level(1.0), 0)?;
         let mut engine = Engine {
             rate: options.sample_rate,
@@ -139,6 +174,12 @@ impl Engine {
             params,
             library,
             lipsync,
+            driver: match source {
+                LipSyncSource::Builtin(latency) => Driver::Builtin(latency),
+                LipSyncSource::Model(..) => Driver::Model,
+                LipSyncSource::Fallback => Driver::Fallback,
+            },
+            clip_lipsync: None,
             energies: VecDeque::new(),
             lip_frames: VecDeque::new(),
             energy_pending: Vec::new(),
@@ -177,6 +218,15 @@ impl Engine {
     /// (the lip sync's look-ahead, analysis window and resampling).
     pub fn latency_s(&self) -> f64 {
         self.lipsync.latency_s()
+    }
+
+    /// The built-in model's latency when one drives the lips; `None` for a model of one's own
+    /// and for the fallback.
+    pub fn builtin_latency(&self) -> Option<Latency> {
+        match self.driver {
+            Driver::Builtin(latency) => Some(latency),
+            Driver::Model | Driver::Fallback => None,
+        }
     }
 
     /// Starts a new turn with `emotion` at `intensity` at the current input position (the frame
@@ -275,9 +325,20 @@ impl Engine {
         self.restart(rate)
     }
 
-    /// Processes a whole clip at `sample_rate` as a fresh stream with the current emotion:
-    /// `frames x 52` (the same frames as pushing it in any chunks). The engine is reset after.
-    pub fn process_clip(&mut self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>> {
+    /// Processes a whole clip at `sample_rate` as a fresh stream with the current emotion: its
+    /// frames and what read them. The engine is reset after.
+    ///
+    /// A whole clip can wait for its look-ahead, so an engine running a built-in model reads it
+    /// with the built-in model for `latency`, [`Latency::OFFLINE`] (playback) when `None`,
+    /// whatever the stream's latency: the frames are those of pushing the clip in any chunks
+    /// into an engine of that latency. An engine with a model of one's own or the fallback reads
+    /// it with that, and a `latency` is then an error (it only picks a built-in model).
+    pub fn process_clip(
+        &mut self,
+        samples: &[f32],
+        sample_rate: u32,
+        latency: Option<Latency>,
+    ) -> Result<Clip> {
         if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
             return Err(FaceError::Audio(format!(
                 "sample {i} is {} (audio must be finite numbers)",
@@ -287,9 +348,43 @@ impl Engine {
         if samples.is_empty() {
             return Err(FaceError::Audio("the audio is empty (0 samples)".into()));
         }
+        // The same rule as for building an engine (a latency only picks a built-in model), asked
+        // as if the engine's own model or fallback were given again.
+        let (model, fallback) = match self.driver {
+            Driver::Builtin(_) => (None, false),
+            Driver::Model => (Some((&[][..], "")), false),
+            Driver::Fallback => (None, true),
+        };
+        let wanted = LipSyncSource::choose(model, fallback, latency, Latency::OFFLINE)?.latency();
+        match wanted {
+            Some(latency) if self.driver != Driver::Builtin(latency) => {
+                let mut other = match self.clip_lipsync.take() {
+                    Some((kept, lipsync)) if kept == latency => lipsync,
+                    _ => LipSyncSource::Builtin(latency).build()?,
+                };
+                std::mem::swap(&mut self.lipsync, &mut other);
+                let clip = self.run_clip(samples, sample_rate);
+                std::mem::swap(&mut self.lipsync, &mut other);
+                self.clip_lipsync = Some((latency, other));
+                // The stream's own lip sync starts anew too.
+                let rate = self.options.sample_rate;
+                self.restart(rate)?;
+                clip
+            }
+            _ => self.run_clip(samples, sample_rate),
+        }
+    }
+
+    fn run_clip(&mut self, samples: &[f32], sample_rate: u32) -> Result<Clip> {
         self.restart(sample_rate)?;
+        // Its latency at the clip's rate (the resampler's share depends on it).
+        let (lipsync, latency_s) = (self.lipsync.name().to_string(), self.lipsync.latency_s());
         self.push(samples)?;
-        self.finish()
+        Ok(Clip {
+            frames: self.finish()?,
+            lipsync,
+            latency_s,
+        })
     }
 
     fn restart(&mut self, rate: u32) -> Result<()> {

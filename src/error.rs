@@ -67,6 +67,15 @@ pub enum FaceError {
     #[error("model: {0}")]
     Model(String),
 
+    /// A latency that names neither built-in model.
+    #[error("unknown latency \"{0}\" (expected \"live\" or \"playback\")")]
+    UnknownLatency(String),
+
+    /// Lip-sync options that exclude each other (a latency with a model of one's own or with the
+    /// fallback; a model with the fallback).
+    #[error("lip sync: {0}")]
+    LipSyncChoice(String),
+
     /// Audio that cannot be used: unreadable files, unsupported rates, NaN samples, no samples.
     #[error("audio: {0}")]
     Audio(String),

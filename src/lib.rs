@@ -14,7 +14,8 @@
 //! - [`eyes`]: blinks, drift and saccades.
 //! - [`lipsync`]: audio -> mouth, streaming ([`LipSync`], the signal-processing fallback).
 //! - [`manifest`] and [`lipsync_model`]: an ONNX model described by a manifest, as a [`LipSync`].
-//! - [`default_model`]: the trained default model, compiled in.
+//! - [`default_model`]: the built-in models, one per [`Latency`] (live, playback), compiled in,
+//!   and the rule that picks what drives the lips ([`LipSyncSource`]).
 //! - [`resample`]: any input rate -> the model's rate, streaming.
 //! - [`features`]: log-mel or PCM frames for a model, streaming.
 //! - [`gate`]: the speech gate.
@@ -54,8 +55,9 @@ pub mod wordpiece;
 mod bindings;
 
 pub use channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_COUNT};
+pub use default_model::{Latency, LipSyncSource};
 pub use emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
-pub use engine::{Engine, EngineOptions};
+pub use engine::{Clip, Engine, EngineOptions};
 pub use error::{FaceError, Result};
 pub use expression::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
 pub use lipsync::{LipSync, Pcm, SignalMouth};

@@ -169,40 +169,66 @@ fn a_model_opens_the_mouth_in_speech_and_rests_in_silence() {
     }
 }
 
-/// The shipped model, through the same manifest path as any user's model.
+/// The shipped models (live and playback), through the same manifest path as any user's model.
+/// Re-included in Chromium (tests/browser_audio.rs), so both run there too.
 #[test]
-fn the_default_model_opens_the_mouth_in_speech_and_rests_in_silence() {
-    let (onnx, manifest) = animasync_face::default_model::model();
-    let mut lipsync = ModelLipSync::new(onnx, manifest).unwrap();
-    assert_eq!(lipsync.name(), "animasync-lipsync-default");
-    assert!(lipsync.latency_s() <= 0.040, "{}", lipsync.latency_s());
+fn the_built_in_models_open_the_mouth_in_speech_and_rest_in_silence() {
+    use animasync_face::Latency;
     let close = ChannelTable::builtin().index_of("mouthClose").unwrap();
-    for rate in [16_000, 48_000] {
-        let pcm = padded_speech(rate);
-        let frames = lipsync.clip(&pcm).unwrap();
-        assert_eq!(frames.len(), pcm.frame_count(), "{rate}");
-        let aperture: Vec<f32> = frames
-            .iter()
-            .map(|f| (f[jaw()] - f[close]).max(0.0) + 0.5 * f[lower()])
-            .collect();
-        let silent = aperture[..12]
-            .iter()
-            .chain(&aperture[aperture.len() - 12..])
-            .fold(0.0f32, |m, x| m.max(*x));
-        let speech = &aperture[15..aperture.len() - 15];
-        let open = speech.iter().filter(|a| **a > 0.2).count();
-        let peak = speech.iter().fold(0.0f32, |m, x| m.max(*x));
-        eprintln!(
-            "{rate}: silent max {silent}, speech peak {peak}, open {open}/{}",
-            speech.len()
-        );
-        assert!(silent < 0.05, "{rate}: mouth in silence {silent}");
-        assert!(peak > 0.4, "{rate}: the mouth never opens wide ({peak})");
-        assert!(
-            open > speech.len() / 4,
-            "{rate}: open in only {open} of {} speech frames",
-            speech.len()
-        );
+    let mut live_latency = 0.0;
+    // Live at two rates; playback once (at 48 kHz: through the resampler).
+    for (latency, rates) in [
+        (Latency::Live, &[16_000, 48_000][..]),
+        (Latency::Playback, &[48_000][..]),
+    ] {
+        let (onnx, manifest) = latency.model();
+        let mut lipsync = ModelLipSync::new(onnx, manifest).unwrap();
+        let name = animasync_face::ModelManifest::from_json(manifest)
+            .unwrap()
+            .name;
+        assert_eq!(lipsync.name(), name);
+        for &rate in rates {
+            let pcm = padded_speech(rate);
+            let frames = lipsync.clip(&pcm).unwrap();
+            assert_eq!(frames.len(), pcm.frame_count(), "{latency} {rate}");
+            let seconds = lipsync.latency_s();
+            match latency {
+                Latency::Live => {
+                    assert!(seconds <= 0.045, "{seconds}");
+                    live_latency = seconds;
+                }
+                Latency::Playback => assert!(seconds >= live_latency, "{seconds}"),
+            }
+            let aperture: Vec<f32> = frames
+                .iter()
+                .map(|f| (f[jaw()] - f[close]).max(0.0) + 0.5 * f[lower()])
+                .collect();
+            // Silence: the frames whose look-ahead ends before the speech (0.5 s of padding
+            // each side) at the start, and the last 12.
+            let quiet = ((0.5 - seconds) * 30.0).floor().min(12.0) as usize;
+            assert!(quiet >= 4, "{latency}: look-ahead {seconds} s");
+            let silent = aperture[..quiet]
+                .iter()
+                .chain(&aperture[aperture.len() - 12..])
+                .fold(0.0f32, |m, x| m.max(*x));
+            let speech = &aperture[15..aperture.len() - 15];
+            let open = speech.iter().filter(|a| **a > 0.2).count();
+            let peak = speech.iter().fold(0.0f32, |m, x| m.max(*x));
+            eprintln!(
+                "{latency} {rate}: silent max {silent}, speech peak {peak}, open {open}/{}",
+                speech.len()
+            );
+            assert!(silent < 0.05, "{latency} {rate}: mouth in silence {silent}");
+            assert!(
+                peak > 0.4,
+                "{latency} {rate}: the mouth never opens wide ({peak})"
+            );
+            assert!(
+                open > speech.len() / 4,
+                "{latency} {rate}: open in only {open} of {} speech frames",
+                speech.len()
+            );
+        }
     }
 }
 

@@ -453,10 +453,12 @@ fn lipsync_runs_a_model_or_the_fallback() {
         format!("{FIXTURES}/leaky_lipsync.onnx"),
         format!("{FIXTURES}/leaky_lipsync.json"),
     );
-    for (extra, name) in [
+    let playback = builtin_name(Latency::Playback);
+    for (extra, name, latency) in [
         (
             vec!["--model", model.as_str(), "--manifest", manifest.as_str()],
             "energy-lipsync (test)",
+            None,
         ),
         (
             vec![
@@ -466,9 +468,11 @@ fn lipsync_runs_a_model_or_the_fallback() {
                 leaky_manifest.as_str(),
             ],
             "leaky-lipsync (test)",
+            None,
         ),
-        (vec!["--fallback"], "signal"),
-        (vec![], "animasync-lipsync-default"),
+        (vec!["--fallback"], "signal", None),
+        // Without a model: the built-in one for playback (a file can wait for its look-ahead).
+        (vec![], playback.as_str(), Some("playback")),
     ] {
         let mut args = vec![
             "lipsync",
@@ -490,6 +494,7 @@ fn lipsync_runs_a_model_or_the_fallback() {
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
         assert_eq!(doc["lipsync"], name);
+        assert_eq!(doc["latency"].as_str(), latency);
         assert_eq!(doc["frame_count"], 76); // ceil(40,262 samples * 30 / 16,000)
         assert_eq!(doc["names"].as_array().unwrap().len(), 52);
     }
@@ -530,6 +535,134 @@ fn lipsync_runs_a_model_or_the_fallback() {
         "\"leaky-lipsync (test)\" returned NaN in its state output 1",
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+use animasync_face::Latency;
+
+/// A built-in model's name, from its manifest.
+fn builtin_name(latency: Latency) -> String {
+    animasync_face::ModelManifest::from_json(latency.model().1)
+        .unwrap()
+        .name
+}
+
+#[test]
+fn lipsync_and_render_take_a_latency_and_default_to_playback() {
+    let dir = scratch("latency");
+    let out = dir.join("l.json");
+    let out = out.to_str().unwrap();
+    let wav = format!("{FIXTURES}/speech16k.wav");
+    let doc = |args: &[&str]| -> serde_json::Value {
+        let run = cli(args);
+        assert!(
+            run.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+    };
+    let mut frames = Vec::new();
+    for (extra, latency) in [
+        (vec![], Latency::Playback),
+        (vec!["--latency", "playback"], Latency::Playback),
+        (vec!["--latency", "live"], Latency::Live),
+        (vec!["--latency=live"], Latency::Live),
+    ] {
+        let mut lipsync = vec!["lipsync", wav.as_str(), "--out", out];
+        lipsync.extend(&extra);
+        let d = doc(&lipsync);
+        assert_eq!(d["latency"], latency.as_str(), "{extra:?}");
+        assert_eq!(d["lipsync"], builtin_name(latency));
+        assert_eq!(d["frame_count"], 76);
+        assert_eq!(d["frames"].as_array().unwrap().len(), 76);
+        frames.push((latency, d["frames"].clone()));
+        let mut render = vec!["render", ARC, "--out", out];
+        render.extend(&extra);
+        let d = doc(&render);
+        assert_eq!(d["latency"], latency.as_str(), "{extra:?}");
+        assert_eq!(d["lipsync"], builtin_name(latency));
+    }
+    // The same latency, the same frames; the stderr summary names it.
+    assert_eq!(frames[0].1, frames[1].1);
+    assert_eq!(frames[2].1, frames[3].1);
+    let run = cli(&["lipsync", &wav, "--out", out, "--latency", "live"]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("(live)"));
+
+    assert_fails(
+        &["lipsync", &wav, "--out", out, "--latency", "fast"],
+        "unknown latency \"fast\" (expected \"live\" or \"playback\")",
+    );
+    assert_fails(
+        &["render", ARC, "--out", out, "--latency", "Live"],
+        "unknown latency \"Live\"",
+    );
+    let (model, manifest) = (
+        format!("{FIXTURES}/energy_lipsync.onnx"),
+        format!("{FIXTURES}/energy_lipsync.json"),
+    );
+    for latency in ["live", "playback"] {
+        assert_fails(
+            &[
+                "lipsync",
+                &wav,
+                "--out",
+                out,
+                "--model",
+                &model,
+                "--manifest",
+                &manifest,
+                "--latency",
+                latency,
+            ],
+            &format!("a latency (\"{latency}\") picks one of the built-in models"),
+        );
+    }
+    assert_fails(
+        &[
+            "render",
+            ARC,
+            "--out",
+            out,
+            "--fallback",
+            "--latency",
+            "live",
+        ],
+        "cannot go with the fallback",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bench_model_times_a_built_in_model_by_latency() {
+    let live = json(&cli(&["bench-model", "--seconds", "1", "--runs", "1"]));
+    assert_eq!(live["latency"], "live");
+    assert_eq!(live["model"], builtin_name(Latency::Live));
+    let playback = json(&cli(&[
+        "bench-model",
+        "--latency",
+        "playback",
+        "--seconds",
+        "1",
+        "--runs",
+        "1",
+    ]));
+    assert_eq!(playback["latency"], "playback");
+    assert!(
+        playback["algorithmic_latency_ms"].as_f64().unwrap()
+            >= live["algorithmic_latency_ms"].as_f64().unwrap()
+    );
+    assert_fails(
+        &[
+            "bench-model",
+            "--model",
+            &format!("{FIXTURES}/energy_lipsync.onnx"),
+            "--manifest",
+            &format!("{FIXTURES}/energy_lipsync.json"),
+            "--latency",
+            "live",
+        ],
+        "picks one of the built-in models",
+    );
 }
 
 #[test]

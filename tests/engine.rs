@@ -8,8 +8,8 @@ use animasync_face::resample::resample_clip;
 use animasync_face::smoothing::damp_turns;
 use animasync_face::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
-    Intensity, ModelLipSync, Pcm, PresetLibrary, RenderOptions, Rendered, Scenario, SignalMouth,
-    TemporalParams, Vad, CHANNEL_COUNT,
+    FaceError, Intensity, Latency, LipSyncSource, ModelLipSync, ModelManifest, Pcm, PresetLibrary,
+    RenderOptions, Rendered, Scenario, SignalMouth, TemporalParams, Vad, CHANNEL_COUNT,
 };
 
 const ONNX: &[u8] = include_bytes!("fixtures/energy_lipsync.onnx");
@@ -153,8 +153,9 @@ fn reset_finish_and_clips_start_a_stateful_model_from_zero_state() {
     // Starts inside the speech, so leftover state would show at once.
     let speech = &samples[8_000 + 4_000..];
     let fresh = engine_with(16_000, Some(LEAKY), true)
-        .process_clip(speech, 16_000)
-        .unwrap();
+        .process_clip(speech, 16_000, None)
+        .unwrap()
+        .frames;
     let mut e = engine_with(16_000, Some(LEAKY), true);
     // Into the speech (the model's state is far from zero), then reset.
     e.push(&samples[..16_000]).unwrap();
@@ -165,12 +166,13 @@ fn reset_finish_and_clips_start_a_stateful_model_from_zero_state() {
     e.finish().unwrap();
     assert_eq!(stream(&mut e, speech, 8, usize::MAX, ("joy", 1.0)), fresh);
     // process_clip leaves no state behind either.
-    e.process_clip(&samples[..16_000], 16_000).unwrap();
-    assert_eq!(e.process_clip(speech, 16_000).unwrap(), fresh);
+    e.process_clip(&samples[..16_000], 16_000, None).unwrap();
+    assert_eq!(e.process_clip(speech, 16_000, None).unwrap().frames, fresh);
     // The model's state matters to these frames: the stateless model moves the jaw otherwise.
     let stateless = engine(16_000, true, true)
-        .process_clip(speech, 16_000)
-        .unwrap();
+        .process_clip(speech, 16_000, None)
+        .unwrap()
+        .frames;
     assert_ne!(stateless, fresh);
 }
 
@@ -179,8 +181,8 @@ fn a_clip_is_the_same_as_its_stream_and_the_engine_is_reusable() {
     let samples = padded_speech(22_050);
     let mut e = engine(16_000, true, true);
     e.set_emotion("sadness", Intensity::Level(3.0)).unwrap();
-    let clip = e.process_clip(&samples, 22_050).unwrap();
-    let again = e.process_clip(&samples, 22_050).unwrap();
+    let clip = e.process_clip(&samples, 22_050, None).unwrap().frames;
+    let again = e.process_clip(&samples, 22_050, None).unwrap().frames;
     assert_eq!(clip, again, "process_clip leaves no state behind");
     let mut streamed = engine(22_050, true, true);
     streamed
@@ -197,7 +199,7 @@ fn the_model_opens_the_mouth_in_speech_and_the_expression_holds_it_in_silence() 
     let samples = padded_speech(44_100);
     let mut e = engine(44_100, true, false);
     e.set_emotion("surprise", Intensity::Level(5.0)).unwrap();
-    let frames = e.process_clip(&samples, 44_100).unwrap();
+    let frames = e.process_clip(&samples, 44_100, None).unwrap().frames;
     let jaw: Vec<f32> = frames
         .chunks(CHANNEL_COUNT)
         .map(|f| f[c("jawOpen")])
@@ -228,7 +230,10 @@ fn the_model_opens_the_mouth_in_speech_and_the_expression_holds_it_in_silence() 
 fn a_single_turn_keeps_the_authored_face() {
     let mut e = engine(16_000, false, false);
     e.set_emotion("contempt", Intensity::Level(5.0)).unwrap();
-    let frames = e.process_clip(&vec![0.0; 16_000], 16_000).unwrap();
+    let frames = e
+        .process_clip(&vec![0.0; 16_000], 16_000, None)
+        .unwrap()
+        .frames;
     for frame in frames.chunks(CHANNEL_COUNT) {
         assert_eq!(frame, preset("contempt", 5.0));
     }
@@ -277,7 +282,7 @@ fn the_engine_matches_the_causal_renderer_on_one_turn() {
     let samples = padded_speech(16_000);
     let mut e = engine(16_000, false, true);
     e.set_emotion("joy", Intensity::Level(3.0)).unwrap();
-    let frames = e.process_clip(&samples, 16_000).unwrap();
+    let frames = e.process_clip(&samples, 16_000, None).unwrap().frames;
     let scenario = Scenario::from_json(r#"{"id": "x", "regime": "monologue", "turns": [{"emotion": "joy", "level": 3, "audio": "x.wav"}]}"#).unwrap();
     let params = TemporalParams::builtin();
     let options = RenderOptions {
@@ -336,7 +341,7 @@ fn the_model_hears_the_emotion_the_engine_shows() {
         if emotion != "neutral" {
             e.set_emotion(emotion, Intensity::Level(level)).unwrap();
         }
-        let frames = e.process_clip(&samples, 16_000).unwrap();
+        let frames = e.process_clip(&samples, 16_000, None).unwrap().frames;
         // The same frames as the causal renderer, which gives the model the same VAD point.
         let rendered = render_one_turn(emotion, level, &samples);
         let flat: Vec<f32> = rendered.frames.iter().flatten().copied().collect();
@@ -404,7 +409,7 @@ fn a_new_turn_reaches_the_model_from_its_first_frame() {
     e.push(&samples[..switch]).unwrap();
     e.set_emotion("sadness", Intensity::Level(4.0)).unwrap();
     e.reset().unwrap();
-    let frames = e.process_clip(&samples, 16_000).unwrap();
+    let frames = e.process_clip(&samples, 16_000, None).unwrap().frames;
     for f in open_gate_frames(&speech) {
         let pucker = frames[f * CHANNEL_COUNT + c("mouthPucker")];
         assert!((pucker - pucker_for(damped)).abs() < 1e-6, "frame {f}");
@@ -517,13 +522,141 @@ fn bad_input_is_rejected_and_loses_nothing() {
     .is_err());
     let mut e = engine(16_000, false, true);
     assert!(e
-        .process_clip(&[], 16_000)
+        .process_clip(&[], 16_000, None)
         .unwrap_err()
         .to_string()
         .contains("empty"));
     assert!(e
-        .process_clip(&[0.0; 10], 3_000)
+        .process_clip(&[0.0; 10], 3_000, None)
         .unwrap_err()
         .to_string()
         .contains("3000 Hz"));
+}
+
+/// A built-in model's algorithmic latency at its own rate, from its manifest alone:
+/// `(lookahead * hop + frame / 2) / rate` (README, "Lip sync from audio").
+fn manifest_latency(latency: Latency) -> (u32, f64) {
+    let manifest: serde_json::Value = serde_json::from_str(latency.model().1).unwrap();
+    let input = &manifest["input"];
+    let number = |v: &serde_json::Value| v.as_f64().unwrap();
+    let (frame, hop) = match input["kind"].as_str().unwrap() {
+        "log_mel" => (number(&input["n_fft"]), number(&input["hop_length"])),
+        _ => (number(&input["window"]), number(&input["hop"])),
+    };
+    let rate = number(&input["sample_rate"]);
+    let lookahead = number(&manifest["window"]["lookahead"]);
+    (rate as u32, (lookahead * hop + frame / 2.0) / rate)
+}
+
+fn builtin_engine(rate: u32, latency: Latency) -> Engine {
+    let options = EngineOptions {
+        sample_rate: rate,
+        ..EngineOptions::default()
+    };
+    Engine::with_lipsync(
+        options,
+        PresetLibrary::builtin().clone(),
+        LipSyncSource::Builtin(latency),
+    )
+    .unwrap()
+}
+
+/// The two built-in models (live, playback), read through the manifest path like any model:
+/// each reports its manifest's latency; a stream defaults to live and a whole clip to playback.
+#[test]
+fn the_built_in_models_report_their_latency_and_clips_default_to_playback() {
+    for latency in Latency::ALL {
+        let (rate, expected) = manifest_latency(latency);
+        let e = builtin_engine(rate, latency);
+        assert!(
+            (e.latency_s() - expected).abs() < 1e-9,
+            "{latency}: {} s, the manifest says {expected} s",
+            e.latency_s()
+        );
+        assert_eq!(e.builtin_latency(), Some(latency));
+        let name = ModelManifest::from_json(latency.model().1).unwrap().name;
+        assert_eq!(e.lipsync_name(), name);
+    }
+    // Playback waits at least as long as live; live is the microphone's (at most 40 ms).
+    let (live, playback) = (
+        manifest_latency(Latency::Live).1,
+        manifest_latency(Latency::Playback).1,
+    );
+    assert!(live <= 0.040 && playback >= live, "{live} {playback}");
+    // The defaults: a stream is live, clips and offline rendering play back.
+    assert_eq!(
+        LipSyncSource::choose(None, false, None, Latency::STREAMING),
+        Ok(LipSyncSource::Builtin(Latency::Live))
+    );
+    assert_eq!(
+        LipSyncSource::choose(None, false, None, Latency::OFFLINE),
+        Ok(LipSyncSource::Builtin(Latency::Playback))
+    );
+
+    // A clip on a live engine reads with the playback model: the frames of a playback engine
+    // streaming it in chunks, and of the right count.
+    let speech = speech16k();
+    let frames = Pcm::new(speech.clone(), 16_000).unwrap().frame_count();
+    let mut live_engine = builtin_engine(16_000, Latency::Live);
+    let mut playback_engine = builtin_engine(16_000, Latency::Playback);
+    for e in [&mut live_engine, &mut playback_engine] {
+        e.set_emotion("joy", Intensity::Level(3.0)).unwrap();
+    }
+    let clip = live_engine.process_clip(&speech, 16_000, None).unwrap();
+    assert_eq!(clip.frames.len(), frames * CHANNEL_COUNT);
+    assert_eq!(clip.lipsync, playback_engine.lipsync_name());
+    assert_eq!(clip.latency_s, playback_engine.latency_s());
+    let streamed = stream(&mut playback_engine, &speech, 3, usize::MAX, ("joy", 3.0));
+    assert_eq!(clip.frames, streamed);
+    // Asked for live, the clip is the live engine's own stream; the engine still streams live.
+    let live_clip = live_engine
+        .process_clip(&speech, 16_000, Some(Latency::Live))
+        .unwrap();
+    assert_eq!(live_clip.latency_s, live_engine.latency_s());
+    assert_eq!(live_clip.frames.len(), frames * CHANNEL_COUNT);
+    assert_eq!(
+        stream(&mut live_engine, &speech, 4, usize::MAX, ("joy", 3.0)),
+        live_clip.frames
+    );
+    assert_eq!(
+        live_engine
+            .process_clip(&speech, 16_000, Some(Latency::Playback))
+            .unwrap(),
+        clip,
+        "the playback model kept for clips starts each one afresh"
+    );
+    // The mouth moves in speech with both.
+    for frames in [&clip.frames, &live_clip.frames] {
+        let peak = frames
+            .chunks(CHANNEL_COUNT)
+            .map(|f| f[c("jawOpen")])
+            .fold(0.0f32, f32::max);
+        assert!(peak > 0.2, "jawOpen peaks at {peak}");
+    }
+}
+
+/// A latency only picks a built-in model: with a model of one's own (whose manifest states its
+/// look-ahead) or the fallback it is an error, for an engine and for a clip.
+#[test]
+fn a_latency_with_a_model_of_one_s_own_or_the_fallback_is_an_error() {
+    for (model, fallback) in [(Some((ONNX, MANIFEST)), false), (None, true)] {
+        let err = LipSyncSource::choose(model, fallback, Some(Latency::Playback), Latency::Live)
+            .unwrap_err();
+        assert!(matches!(err, FaceError::LipSyncChoice(_)), "{err}");
+        assert!(err.to_string().contains("\"playback\""), "{err}");
+    }
+    let speech = &speech16k()[..8_000];
+    for mut e in [engine(16_000, true, false), engine(16_000, false, false)] {
+        for latency in Latency::ALL {
+            let err = e.process_clip(speech, 16_000, Some(latency)).unwrap_err();
+            assert!(matches!(err, FaceError::LipSyncChoice(_)), "{err}");
+        }
+        // Without one, the engine's own lip sync reads the clip.
+        let clip = e.process_clip(speech, 16_000, None).unwrap();
+        assert_eq!(clip.lipsync, e.lipsync_name());
+    }
+    assert_eq!(
+        "fast".parse::<Latency>(),
+        Err(FaceError::UnknownLatency("fast".into()))
+    );
 }

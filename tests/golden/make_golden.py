@@ -39,15 +39,16 @@ text = "{\n  \"description\": " + json.dumps(description) + ",\n  \"cases\": [\n
 text += ",\n".join("    " + json.dumps(c) for c in cases) + "\n  ]\n}\n"
 (ROOT / "tests" / "golden" / "compile.json").write_text(text)
 
-# A rendered scenario (every 5th frame of www/scenarios/arc-monologue.json, CURRENT, seed 0):
-# the Node and browser tests render it in WebAssembly and must find the same frames.
+# A rendered scenario (every 5th frame of www/scenarios/arc-monologue.json, CURRENT, seed 0, the
+# built-in live model): the Node tests render it in WebAssembly and must find the same frames.
+# Pinned to the live model so that replacing the playback model leaves it valid.
 SCENARIO = ROOT / "www" / "scenarios" / "arc-monologue.json"
 OUT = ROOT / "target" / "golden-arc.json"
-subprocess.check_call([str(CLI), "render", str(SCENARIO), "--out", str(OUT), "--seed", "0"])
+subprocess.check_call([str(CLI), "render", str(SCENARIO), "--out", str(OUT), "--seed", "0", "--latency", "live"])
 rendered = json.loads(OUT.read_text())
 golden = {
     "description": "Every 5th frame of www/scenarios/arc-monologue.json rendered by the native CLI "
-                   "(smoothing current, seed 0), written by tests/golden/make_golden.py.",
+                   "(smoothing current, seed 0, --latency live), written by tests/golden/make_golden.py.",
     "scenario": "www/scenarios/arc-monologue.json",
     "frame_count": rendered["frame_count"],
     "turns": rendered["turns"],

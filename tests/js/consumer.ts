@@ -7,7 +7,7 @@ import type { ProcessResult } from 'animasync-face/compat';
 import { VrmFaceDriver, presetWeights, perfectSyncCoverage, PERFECT_SYNC_MIN_COVERAGE } from 'animasync-face/vrm';
 import type { VrmLike, VrmDriveMode, VrmPresetName, VrmFaceDriverOptions } from 'animasync-face/vrm';
 import type { Microphone, FramesEvent } from 'animasync-face/microphone';
-import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult, EmotionGuess } from 'animasync-face';
+import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult, ClipOptions, LatencyName, EmotionGuess } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
   await init();
@@ -34,6 +34,16 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const clip: ClipResult = engine.processClip(new Float32Array(48000), 48000);
   const latency: number = engine.latency;
   engine.free();
+  const choice: LatencyName = 'playback';
+  const live = new Engine({ sampleRate: 48000, latency: 'live' });
+  const clipOptions: ClipOptions = { latency: choice };
+  const played: ClipResult = live.processClip(new Float32Array(4800), 48000, clipOptions);
+  const clipLatency: number = played.latency + played.lipsync.length;
+  live.free();
+  // @ts-expect-error: latency names are checked
+  new Engine({ latency: 'fast' });
+  const offline: RenderedScenario = renderScenario(library, '{}', { latency: 'live' });
+  const renderLatency: number = offline.latency;
   library.free();
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
@@ -46,7 +56,7 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const labels: string[] = classifier.labels;
   const pieces: string[] = classifier.tokenize('hello');
   classifier.free();
-  return trained.confidence + labels.length + pieces.length + valence + weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency;
+  return trained.confidence + labels.length + pieces.length + valence + weights[0] + (joy ? joy.vad.length : 0) + group.length + shapes.length + firstTurnEnd + jaw + ready + frames.length + clip.frameCount + latency + clipLatency + renderLatency;
 }
 
 export async function live(): Promise<Microphone | string> {

@@ -13,6 +13,15 @@ import { decodeWav } from './wav.mjs';
 
 const root = new URL('../../', import.meta.url);
 const fixture = (path) => readFile(new URL(`tests/fixtures/${path}`, root));
+// The built-in models' manifests (models/default is the live one): names and look-aheads are
+// read from them, never assumed.
+const builtinManifest = async (latency) => JSON.parse(await readFile(
+  new URL(`models/${latency === 'live' ? 'default' : 'playback'}/lipsync.json`, root), 'utf8'));
+/** A model's algorithmic latency at its own rate, from its manifest: (lookahead * hop + frame / 2) / rate. */
+const manifestLatency = ({ input, window }) => {
+  const [frame, hop] = input.kind === 'log_mel' ? [input.n_fft, input.hop_length] : [input.window, input.hop];
+  return (window.lookahead * hop + frame / 2) / input.sample_rate;
+};
 
 await init();
 
@@ -146,7 +155,8 @@ const scenarioAudio = async (id) => {
 test('renderScenario in WebAssembly gives the frames the native CLI rendered', async () => {
   const golden = JSON.parse(await readFile(new URL('tests/golden/arc-monologue.render.json', root), 'utf8'));
   const library = PresetLibrary.builtin();
-  const result = renderScenario(library, await scenarioText('arc-monologue'), { audio: await scenarioAudio('arc-monologue') });
+  // Rendered with the live model, as tests/golden/make_golden.py renders it.
+  const result = renderScenario(library, await scenarioText('arc-monologue'), { audio: await scenarioAudio('arc-monologue'), latency: 'live' });
   library.free();
   assert.equal(result.fps, 30);
   assert.equal(result.regime, 'monologue');
@@ -155,7 +165,8 @@ test('renderScenario in WebAssembly gives the frames the native CLI rendered', a
   assert.equal(result.blendshapes.length, result.frameCount * 52);
   assert.equal(result.vad.length, result.frameCount * 3);
   assert.equal(result.speech.length, result.frameCount);
-  assert.equal(result.lipsync, 'animasync-lipsync-default');
+  assert.equal(result.lipsync, (await builtinManifest('live')).name);
+  assert.ok(result.latency > 0);
   let worst = 0;
   golden.frames.forEach((frame, k) => {
     const f = k * golden.step;
@@ -205,6 +216,8 @@ test('renderScenario rejects bad scenarios and options with clear errors', async
   throwsWith(() => renderScenario(library, text, { audio: audio.map((a) => a && { ...a, sampleRate: 4000 }) }), /4000 Hz/);
   throwsWith(() => renderScenario(library, '{"id": "x", "regime": "monologue", "turns": [{"emotion": "joy", "level": 3}]}'), /scenario\.turns\[0\]: missing "duration"/);
   throwsWith(() => renderScenario(library, '{"id": "x"'), /EOF while parsing/);
+  throwsWith(() => renderScenario(library, text, { audio, latency: 'slow' }), /invalid options: unknown latency "slow" \(expected "live" or "playback"\)/);
+  throwsWith(() => renderScenario(library, text, { audio, lipsync: 'fallback', latency: 'live' }), /a latency \("live"\) picks one of the built-in models and cannot go with the fallback/);
   // Still usable.
   assert.equal(renderScenario(library, '{"id": "x", "regime": "dialogue", "turns": [{"emotion": "joy", "level": 3, "duration": 1}]}').frameCount, 30);
   library.free();
@@ -274,7 +287,8 @@ test('Engine: setEmotion reaches a model with an emotion input', async () => {
   }
 });
 
-test('Engine rejects bad options and input with clear errors, and keeps working', () => {
+test('Engine rejects bad options and input with clear errors, and keeps working', async () => {
+  const live = await builtinManifest('live');
   const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
   throwsWith(() => new Engine({ sampleRate: 4000 }), /4000 Hz/);
   throwsWith(() => new Engine({ sampleRat: 16000 }), /unknown field `sampleRat`/);
@@ -287,7 +301,7 @@ test('Engine rejects bad options and input with clear errors, and keeps working'
   fallback.free();
   const engine = new Engine({ sampleRate: 48000, smoothing: 'middle' });
   try {
-    assert.equal(engine.lipsync, 'animasync-lipsync-default');
+    assert.equal(engine.lipsync, live.name); // a stream is live by default
     throwsWith(() => engine.setEmotion({ emotion: 'glee', level: 3 }), /unknown emotion "glee"/);
     throwsWith(() => engine.setEmotion({ emotion: 'joy' }), /exactly one of `level` or `vad`/);
     throwsWith(() => engine.setEmotion({ emotion: 'joy', vad: [0, 5, 0] }), /arousal 5/);
@@ -303,6 +317,88 @@ test('Engine rejects bad options and input with clear errors, and keeps working'
     assert.equal(engine.firstReadyFrame, 2);
   } finally {
     engine.free();
+  }
+});
+
+test('latency picks a built-in model: live for an Engine, playback for clips and renderScenario', async () => {
+  const manifests = { live: await builtinManifest('live'), playback: await builtinManifest('playback') };
+  assert.ok(manifestLatency(manifests.playback) >= manifestLatency(manifests.live));
+  // Each reports its manifest's latency (at the model's own rate: no resampling).
+  for (const latency of ['live', 'playback']) {
+    const { input, name } = manifests[latency];
+    const engine = new Engine({ sampleRate: input.sample_rate, latency });
+    assert.ok(Math.abs(engine.latency - manifestLatency(manifests[latency])) < 1e-9, `${latency}: ${engine.latency}`);
+    assert.equal(engine.lipsync, name);
+    engine.free();
+  }
+  const { samples, sampleRate } = decodeWav(await fixture('speech16k.wav'));
+  const frameCount = Math.ceil(samples.length * 30 / sampleRate);
+  const engine = new Engine({ sampleRate }); // default: live
+  const playback = new Engine({ sampleRate, latency: 'playback' });
+  try {
+    assert.equal(engine.lipsync, manifests.live.name);
+    // A whole clip reads with the playback model, whatever the engine's latency: the frames a
+    // playback engine gives, and of the right count.
+    const clip = engine.processClip(samples, sampleRate);
+    assert.equal(clip.frameCount, frameCount);
+    assert.equal(clip.blendshapes.length, frameCount * 52);
+    assert.equal(clip.lipsync, manifests.playback.name);
+    assert.equal(clip.latency, playback.latency);
+    assert.deepEqual(clip.blendshapes, playback.processClip(samples, sampleRate).blendshapes);
+    // Asked for live, the live model reads it: the frames of the engine's own stream.
+    const liveClip = engine.processClip(samples, sampleRate, { latency: 'live' });
+    assert.equal(liveClip.frameCount, frameCount);
+    assert.equal(liveClip.latency, engine.latency);
+    assert.equal(liveClip.lipsync, manifests.live.name);
+    engine.push(samples);
+    const streamed = new Float32Array([...engine.takeFrames(), ...engine.finish()]);
+    assert.deepEqual(streamed, liveClip.blendshapes);
+    assert.deepEqual(playback.processClip(samples, sampleRate, { latency: 'live' }).blendshapes, liveClip.blendshapes);
+    const jaw = channelNames().indexOf('jawOpen');
+    assert.ok(clip.blendshapes.some((w, i) => i % 52 === jaw && w > 0.2), 'the mouth opens');
+  } finally {
+    engine.free();
+    playback.free();
+  }
+  // renderScenario: playback by default, live when asked.
+  const library = PresetLibrary.builtin();
+  const text = await scenarioText('dialogue-reactions');
+  const audio = await scenarioAudio('dialogue-reactions');
+  const offline = renderScenario(library, text, { audio });
+  const asLive = renderScenario(library, text, { audio, latency: 'live' });
+  assert.equal(offline.lipsync, manifests.playback.name);
+  assert.equal(asLive.lipsync, manifests.live.name);
+  assert.ok(offline.latency >= asLive.latency);
+  assert.equal(asLive.frameCount, offline.frameCount);
+  assert.deepEqual(renderScenario(library, text, { audio, latency: 'playback' }).blendshapes, offline.blendshapes);
+  library.free();
+});
+
+test('latency: a bad value, or a latency with your own model or the fallback, is a clear error', async () => {
+  const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+  const model = await fixture('energy_lipsync.onnx');
+  const manifest = await readFile(new URL('tests/fixtures/energy_lipsync.json', root), 'utf8');
+  throwsWith(() => new Engine({ latency: 'fast' }), /invalid options: unknown latency "fast" \(expected "live" or "playback"\)/);
+  throwsWith(() => new Engine({ latency: 'Live' }), /unknown latency "Live"/);
+  throwsWith(() => new Engine({ latency: 40 }), /`latency` must be "live" or "playback"/);
+  for (const latency of ['live', 'playback']) {
+    throwsWith(() => new Engine({ model, manifest, latency }),
+      new RegExp(`a latency \\("${latency}"\\) picks one of the built-in models and cannot go with a model of your own, whose manifest states its look-ahead`));
+  }
+  throwsWith(() => new Engine({ lipsync: 'fallback', latency: 'live' }), /cannot go with the fallback/);
+  throwsWith(() => new Engine({ lipsync: 'fallback', model, manifest }), /a model and the fallback exclude each other/);
+  const { samples, sampleRate } = decodeWav(await fixture('speech16k.wav'));
+  const own = new Engine({ sampleRate, model, manifest });
+  try {
+    // A clip on an engine with your model reads with it; a latency is refused there too.
+    throwsWith(() => own.processClip(samples, sampleRate, { latency: 'playback' }), /picks one of the built-in models/);
+    const clip = own.processClip(samples, sampleRate);
+    assert.equal(clip.lipsync, 'energy-lipsync (test)');
+    assert.equal(clip.latency, own.latency);
+    throwsWith(() => own.processClip(samples, sampleRate, { latncy: 'live' }), /unknown field `latncy`/);
+    throwsWith(() => own.processClip(samples, sampleRate, { latency: 'fast' }), /unknown latency "fast"/);
+  } finally {
+    own.free();
   }
 });
 

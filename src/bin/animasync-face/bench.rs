@@ -10,6 +10,8 @@ use animasync_face::{
 };
 use serde_json::json;
 
+use crate::render_cmd::Lips;
+
 const TURN_S: f64 = 8.0;
 const GAP_S: f64 = 0.5;
 const RATE: u32 = 16_000;
@@ -96,25 +98,20 @@ pub fn run(minutes: f64, runs: usize) -> Result<String, String> {
 /// `bench-model`: per-inference time of a manifest's model in tract, and the whole per-frame
 /// pipeline (resample from 48 kHz + features + model + expression + gate + merge + eyes) of the
 /// streaming engine on `seconds` of synthetic speech pushed in 10 ms chunks.
-pub fn run_model(
-    model: &std::path::Path,
-    manifest: &std::path::Path,
-    seconds: f64,
-    runs: usize,
-) -> Result<String, String> {
+pub fn run_model(lips: &Lips, seconds: f64, runs: usize) -> Result<String, String> {
     use animasync_face::model::{Held, Input};
-    use animasync_face::{Engine, EngineOptions, Intensity, ModelManifest, OnnxModel};
+    use animasync_face::{Engine, EngineOptions, Intensity, Latency, ModelManifest, OnnxModel};
     if !(seconds > 0.0 && seconds <= 600.0) || runs == 0 {
         return Err("--seconds must be in (0, 600] and --runs at least 1".into());
     }
-    let bytes =
-        std::fs::read(model).map_err(|e| format!("cannot read {}: {e}", model.display()))?;
-    let text = std::fs::read_to_string(manifest)
-        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-    let parsed = ModelManifest::from_json(&text).map_err(|e| e.to_string())?;
+    let source = lips.source();
+    let (bytes, text) = source
+        .model()
+        .ok_or("bench-model times a model, not the fallback")?;
+    let parsed = ModelManifest::from_json(text).map_err(|e| e.to_string())?;
 
     let load_start = Instant::now();
-    let mut onnx = OnnxModel::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let mut onnx = OnnxModel::from_bytes(bytes).map_err(|e| e.to_string())?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
     parsed.check_model(&onnx).map_err(|e| e.to_string())?;
     let input: Vec<f32> = (0..parsed.input_shape().iter().product::<usize>())
@@ -153,12 +150,8 @@ pub fn run_model(
             sample_rate: rate,
             ..EngineOptions::default()
         };
-        let mut engine = Engine::new(
-            options,
-            PresetLibrary::builtin().clone(),
-            Some((&bytes, &text)),
-        )
-        .map_err(|e| e.to_string())?;
+        let mut engine = Engine::with_lipsync(options, PresetLibrary::builtin().clone(), source)
+            .map_err(|e| e.to_string())?;
         engine
             .set_emotion("joy", Intensity::Level(3.0))
             .map_err(|e| e.to_string())?;
@@ -182,6 +175,7 @@ pub fn run_model(
     Ok(json!({
         "bench": "model",
         "model": parsed.name,
+        "latency": source.latency().map(Latency::as_str),
         "load_ms": (load_ms * 10.0).round() / 10.0,
         "inference_ms": median(&mut per_inference),
         "pipeline_ms_per_frame": median(&mut per_frame),

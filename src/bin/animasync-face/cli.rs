@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use animasync_face::{
-    ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity,
+    ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity, Latency,
     PresetLibrary, RenderOptions, SmoothingSet, TemporalParams, Vad,
 };
 
@@ -145,7 +145,8 @@ struct RenderFlags {
     /// A preset library JSON file (default: the built-in library).
     #[arg(long)]
     presets: Option<PathBuf>,
-    /// An ONNX lip-sync model (with --manifest); default: the built-in default model.
+    /// An ONNX lip-sync model (with --manifest, which states its look-ahead); default: the
+    /// built-in model for --latency.
     #[arg(long, conflicts_with = "fallback")]
     model: Option<PathBuf>,
     /// The model's manifest JSON.
@@ -154,6 +155,11 @@ struct RenderFlags {
     /// Lip-sync with the signal-processing fallback instead of a model.
     #[arg(long)]
     fallback: bool,
+    /// Which built-in model: playback (default; up to about 250 ms of look-ahead, for audio
+    /// that is all there) or live (the microphone's, at most 40 ms). Not with --model or
+    /// --fallback.
+    #[arg(long, value_parser = parse_latency, value_name = "live|playback")]
+    latency: Option<Latency>,
 }
 
 impl RenderFlags {
@@ -181,7 +187,13 @@ impl RenderFlags {
             } else {
                 self.smoothing.to_string()
             },
-            model: render_cmd::load_model(&self.model, &self.manifest, self.fallback)?,
+            lips: render_cmd::load_lips(
+                &self.model,
+                &self.manifest,
+                self.fallback,
+                self.latency,
+                Latency::OFFLINE,
+            )?,
         })
     }
 }
@@ -198,18 +210,26 @@ struct BenchArgs {
 
 #[derive(Args)]
 struct BenchModelArgs {
-    /// The ONNX model.
+    /// The ONNX model (with --manifest); default: the built-in model for --latency.
     #[arg(long)]
-    model: PathBuf,
+    model: Option<PathBuf>,
     /// Its manifest.
     #[arg(long)]
-    manifest: PathBuf,
+    manifest: Option<PathBuf>,
+    /// Which built-in model: live (default: the streaming pipeline is timed) or playback. Not
+    /// with --model.
+    #[arg(long, value_parser = parse_latency, value_name = "live|playback")]
+    latency: Option<Latency>,
     /// Seconds of synthetic speech pushed through the engine.
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
     /// Timed runs (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
+}
+
+fn parse_latency(text: &str) -> Result<Latency, String> {
+    text.parse().map_err(|e: FaceError| e.to_string())
 }
 
 fn parse_set(text: &str) -> Result<SmoothingSet, String> {
@@ -322,7 +342,15 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Bench(args) => bench::run(args.minutes, args.runs),
         Command::BenchModel(args) => {
-            bench::run_model(&args.model, &args.manifest, args.seconds, args.runs)
+            // The streaming pipeline is timed: live unless asked otherwise.
+            let lips = render_cmd::load_lips(
+                &args.model,
+                &args.manifest,
+                false,
+                args.latency,
+                Latency::STREAMING,
+            )?;
+            bench::run_model(&lips, args.seconds, args.runs)
         }
         Command::Emotion(args) => emotion_cmd::classify(
             &emotion_cmd::Classifier::load(args.classifier.as_deref())?,

@@ -9,8 +9,9 @@ use std::io::Write;
 use animasync_face::features::extract_clip;
 use animasync_face::resample::resample_clip;
 use animasync_face::{
-    render, ChannelTable, LipSync, ModelLipSync, ModelManifest, Pcm, PresetLibrary, RenderOptions,
-    Rendered, Scenario, SignalMouth, SmoothingParams, TemporalParams, TurnSpan, Vad, FPS,
+    render, ChannelTable, Latency, LipSync, LipSyncSource, ModelLipSync, ModelManifest, Pcm,
+    PresetLibrary, RenderOptions, Rendered, Scenario, SmoothingParams, TemporalParams, TurnSpan,
+    Vad, FPS,
 };
 use npyz::WriterBuilder;
 use rayon::prelude::*;
@@ -22,47 +23,77 @@ pub struct RenderSetup {
     pub options: RenderOptions,
     /// The smoothing set's name, or "custom" when values were overridden.
     pub smoothing_name: String,
-    /// A lip-sync model's bytes and manifest; without one the signal-processing fallback runs.
-    pub model: Option<(Vec<u8>, String)>,
+    /// What drives the lips.
+    pub lips: Lips,
 }
 
-impl RenderSetup {
-    /// A fresh lip sync for one render (each parallel render gets its own).
-    fn lipsync(&self) -> Result<Box<dyn LipSync + '_>, String> {
-        match &self.model {
-            Some((bytes, manifest)) => Ok(Box::new(
-                ModelLipSync::new(bytes, manifest).map_err(|e| e.to_string())?,
-            )),
-            None => Ok(Box::new(SignalMouth::new(TemporalParams::builtin()))),
+/// What drives the lips: [`LipSyncSource`], owning a model read from disk.
+pub enum Lips {
+    /// A built-in model, by its latency.
+    Builtin(Latency),
+    /// `--model` and `--manifest`: the bytes and the manifest's text.
+    Model(Vec<u8>, String),
+    /// `--fallback`: the signal-processing fallback.
+    Fallback,
+}
+
+impl Lips {
+    pub fn source(&self) -> LipSyncSource<'_> {
+        match self {
+            Lips::Builtin(latency) => LipSyncSource::Builtin(*latency),
+            Lips::Model(bytes, manifest) => LipSyncSource::Model(bytes, manifest),
+            Lips::Fallback => LipSyncSource::Fallback,
         }
     }
 }
 
-/// Reads `--model` and `--manifest` (both or neither); neither means the built-in default model,
-/// and `fallback` the signal-processing fallback (no model).
-pub fn load_model(
+impl RenderSetup {
+    /// A fresh lip sync for one render (each parallel render gets its own).
+    fn lipsync(&self) -> Result<Box<dyn LipSync>, String> {
+        self.lips.source().build().map_err(|e| e.to_string())
+    }
+}
+
+/// Reads `--model` and `--manifest` (both or neither) and picks what drives the lips by the
+/// library's rule ([`LipSyncSource::choose`]): the model read, the fallback (`fallback`), or the
+/// built-in model for `latency`, `default` when not given (playback for `lipsync` and `render`,
+/// which read whole files).
+pub fn load_lips(
     model: &Option<PathBuf>,
     manifest: &Option<PathBuf>,
     fallback: bool,
-) -> Result<Option<(Vec<u8>, String)>, String> {
-    match (model, manifest) {
-        (None, None) if fallback => Ok(None),
-        (None, None) => {
-            let (bytes, text) = animasync_face::default_model::model();
-            Ok(Some((bytes.to_vec(), text.to_string())))
-        }
+    latency: Option<Latency>,
+    default: Latency,
+) -> Result<Lips, String> {
+    let files = match (model, manifest) {
+        (None, None) => None,
         (Some(model), Some(manifest)) => {
             let bytes = std::fs::read(model)
                 .map_err(|e| format!("cannot read {}: {e}", model.display()))?;
             let text = std::fs::read_to_string(manifest)
                 .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+            Some((bytes, text, model, manifest))
+        }
+        _ => return Err("--model and --manifest go together".into()),
+    };
+    let latency = LipSyncSource::choose(
+        files.as_ref().map(|(b, t, ..)| (b.as_slice(), t.as_str())),
+        fallback,
+        latency,
+        default,
+    )
+    .map_err(|e| e.to_string())?
+    .latency();
+    Ok(match (latency, files) {
+        (Some(latency), _) => Lips::Builtin(latency),
+        (None, Some((bytes, text, model, manifest))) => {
             // Fail now, with the file names, rather than once per scenario.
             ModelLipSync::new(&bytes, &text)
                 .map_err(|e| format!("{} + {}: {e}", model.display(), manifest.display()))?;
-            Ok(Some((bytes, text)))
+            Lips::Model(bytes, text)
         }
-        _ => Err("--model and --manifest go together".into()),
-    }
+        (None, None) => Lips::Fallback,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +200,8 @@ struct Document<'a> {
     seed: u64,
     causal: bool,
     lipsync: &'a str,
+    /// The built-in model's latency ("live" or "playback"); null for `--model` and `--fallback`.
+    latency: Option<&'static str>,
     vad: &'a [Vad],
     #[serde(skip_serializing_if = "Option::is_none")]
     frames: Option<Vec<&'a [f32]>>,
@@ -201,6 +234,7 @@ fn document<'a>(
         seed: setup.options.seed,
         causal: setup.options.causal,
         lipsync: &r.lipsync,
+        latency: setup.lips.source().latency().map(Latency::as_str),
         vad: &r.vad,
         frames: frames.then(|| r.frames.iter().map(|f| &f[..]).collect()),
     }
@@ -337,8 +371,12 @@ pub fn lipsync(
     let scenario = Scenario::from_json(&text.to_string()).map_err(|e| e.to_string())?;
     let rendered = render_scenario(&scenario, input.parent().unwrap_or(Path::new(".")), setup)?;
     write(out, format, &scenario, &rendered, setup)?;
+    let latency = match setup.lips.source().latency() {
+        Some(latency) => format!(" ({latency})"),
+        None => String::new(),
+    };
     Ok(format!(
-        "lip-synced {} frames with \"{}\" into {}",
+        "lip-synced {} frames with \"{}\"{latency} into {}",
         rendered.frames.len(),
         rendered.lipsync,
         out.display()
