@@ -27,7 +27,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a few clips and steps, into --work (CI's smoke run)")
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "model-work"), help="scratch directory for data")
-    ap.add_argument("--out", default=os.path.join(ROOT, "models", "default"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "default"), help="where the live model goes")
     ap.add_argument("--cli", default=os.path.join(ROOT, "target", "release", "animasync-face"))
     ap.add_argument("--skip-data", action="store_true", help="reuse the data already in --work")
     args = ap.parse_args()
@@ -36,16 +36,9 @@ def main():
     if not os.path.exists(args.cli):
         sys.exit(f"{args.cli} is missing: run `cargo build --release --bin animasync-face` first")
 
-    data_cfg = dict(cfg["data"])
     steps = cfg["train"]["steps"]
-    out = args.out
     if args.quick:
-        data_cfg["clips"] = cfg["quick"]["clips"]
-        data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
-        data_cfg["recorded_prompts"] = cfg["quick"]["recorded_prompts"]
         steps = cfg["quick"]["steps"]
-        out = os.path.join(args.work, "model")
-    data = os.path.join(args.work, "quick-data" if args.quick else "data")
 
     # The features manifest: the model's `input` section, which is all `features` reads.
     os.makedirs(args.work, exist_ok=True)
@@ -59,41 +52,63 @@ def main():
             },
             f,
         )
-    if not args.skip_data:
-        shutil.rmtree(data, ignore_errors=True)
-        run([
-            sys.executable, os.path.join(HERE, "data", "generate.py"), "--out", data,
-            "--clips", str(data_cfg["clips"]), "--seed", str(data_cfg["seed"]),
-            "--festival", str(data_cfg["festival_phrases_per_voice"]),
-            "--cli", args.cli, "--manifest", features_manifest,
-            "--recorded-share", str(data_cfg.get("recorded_share", 0.0)),
-            "--recorded-sets", ",".join(data_cfg.get("recorded_sets", ["en"])),
-            "--recorded-limit", str(data_cfg.get("recorded_prompts", 0)),
-            "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
-            "--shared-corpora", ",".join(data_cfg.get("shared_corpora", [])),
-            "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
-        ])
-    run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--out", out, "--steps", str(steps)])
 
-    # The exported model must run through the runtime's manifest path like any user model.
-    frames = os.path.join(args.work, "smoke.json")
-    run([
-        args.cli, "lipsync", os.path.join(ROOT, "tests", "fixtures", "speech16k.wav"),
-        "--model", os.path.join(out, "lipsync.onnx"), "--manifest", os.path.join(out, "lipsync.json"),
-        "--out", frames,
-    ])
-    with open(frames, encoding="utf-8") as f:
-        rendered = json.load(f)
-    print(f"runtime check: {len(rendered['frames'])} frames from the exported model", file=sys.stderr)
-    if not rendered["frames"]:
-        sys.exit("the exported model produced no frames")
+    # The two built-in models: `live` from the recipe as it stands, `playback` from it with
+    # config.playback's name, window (more look-ahead) and data settings, each into its own
+    # directory. Each model's data is generated from its own settings, into its own directory.
+    for latency in ("live", "playback"):
+        data_cfg = dict(cfg["data"])
+        variant = dict(cfg, latency=latency)
+        if latency == "playback":
+            data_cfg.update(cfg["playback"].get("data", {}))
+            variant.update(name=cfg["playback"]["name"], window=cfg["playback"]["window"])
+        if args.quick:
+            data_cfg["clips"] = cfg["quick"]["clips"]
+            data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
+            data_cfg["recorded_prompts"] = cfg["quick"]["recorded_prompts"]
+            model_dir = os.path.join(args.work, f"model-{latency}")
+        else:
+            model_dir = args.out if latency == "live" else os.path.join(ROOT, cfg["playback"]["out"])
+        data = os.path.join(args.work, ("quick-data-" if args.quick else "data-") + latency)
+        if not args.skip_data:
+            shutil.rmtree(data, ignore_errors=True)
+            run([
+                sys.executable, os.path.join(HERE, "data", "generate.py"), "--out", data,
+                "--clips", str(data_cfg["clips"]), "--seed", str(data_cfg["seed"]),
+                "--festival", str(data_cfg["festival_phrases_per_voice"]),
+                "--cli", args.cli, "--manifest", features_manifest,
+                "--recorded-share", str(data_cfg.get("recorded_share", 0.0)),
+                "--recorded-sets", ",".join(data_cfg.get("recorded_sets", ["en"])),
+                "--recorded-limit", str(data_cfg.get("recorded_prompts", 0)),
+                "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
+                "--shared-corpora", ",".join(data_cfg.get("shared_corpora", [])),
+                "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
+            ])
+        variant_path = os.path.join(args.work, f"config-{latency}.json")
+        with open(variant_path, "w", encoding="utf-8") as f:
+            json.dump(variant, f, indent=1)
+        run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--config", variant_path,
+             "--out", model_dir, "--steps", str(steps)])
 
-    if not args.quick:
+        # The exported model must run through the runtime's manifest path like any user model.
+        frames = os.path.join(args.work, f"smoke-{latency}.json")
         run([
-            sys.executable, os.path.join(HERE, "eval", "evaluate.py"), "--cli", args.cli,
-            "--model", os.path.join(out, "lipsync.onnx"), "--manifest", os.path.join(out, "lipsync.json"),
-            "--out", os.path.join(out, "eval"),
+            args.cli, "lipsync", os.path.join(ROOT, "tests", "fixtures", "speech16k.wav"),
+            "--model", os.path.join(model_dir, "lipsync.onnx"), "--manifest", os.path.join(model_dir, "lipsync.json"),
+            "--out", frames,
         ])
+        with open(frames, encoding="utf-8") as f:
+            rendered = json.load(f)
+        print(f"runtime check: {len(rendered['frames'])} frames from the exported {latency} model", file=sys.stderr)
+        if not rendered["frames"]:
+            sys.exit(f"the exported {latency} model produced no frames")
+
+        if not args.quick:
+            run([
+                sys.executable, os.path.join(HERE, "eval", "evaluate.py"), "--cli", args.cli,
+                "--model", os.path.join(model_dir, "lipsync.onnx"), "--manifest", os.path.join(model_dir, "lipsync.json"),
+                "--out", os.path.join(model_dir, "eval"),
+            ])
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def _align_job(job):
         f.write(dictionary)
         dict_path = f.name
     try:
-        _, phones, _ = _align(raw, transcript, dict_path)
+        _, phones, _ = _align(raw, transcript, dict_path, retry_without_bestpath=True)
     except (RuntimeError, ValueError) as e:
         return key, {"error": str(e)}
     finally:

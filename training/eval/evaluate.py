@@ -822,7 +822,7 @@ def main(argv=None) -> int:
                               "reference": ref["method"], "transcript": ref.get("transcript"),
                               "speech_frames": int(speech.sum()), "silence_frames": int(silence.sum())}
             if cid in args.plot:
-                png = out_dir / f"plot_{cid}.png"
+                png = out_dir / f"plot_{cid.replace('/', '_')}.png"
                 plot_clip(png, cid, ref, curves, {k: per_clip[cid][k]["speech_p90"] for k in curves}, x, sr)
                 print(f"wrote {png}")
 
