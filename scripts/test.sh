@@ -35,11 +35,15 @@ step rust-native cargo test
 step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
 # The evaluation's metrics on curves whose answers are known by construction.
 step py-eval-metrics python3 -m unittest discover -s training/eval -p 'test_*.py'
-# The real-speech evaluation of the committed default model (cached references and peer
+# The real-speech evaluation of the committed built-in models (cached references and peer
 # outputs; every system through the CLI), so the evaluation cannot rot either, and its pooled
 # figures must still be the committed ones that the model card and README quote.
-step eval-default-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
-  --systems ours,fallback,energy,headaudio --out target/eval-default --expect models/default/eval/results.json
+# Both sets: the held-out speakers of ../shared/speech (read in place) and the 29 existing clips.
+step eval-live-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
+  --systems ours,fallback,energy,headaudio --out target/eval-live --expect models/default/eval/results.json
+step eval-playback-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
+  --model models/playback/lipsync.onnx --manifest models/playback/lipsync.json \
+  --systems ours,energy,headaudio --out target/eval-playback --expect models/playback/eval/results.json
 # The text -> emotion accuracy on data/text/eval: the README quotes the command's output (figures
 # and confusion tables), and every line of it must still be there.
 step emotion-eval python3 scripts/check-readme-output.py \

@@ -54,14 +54,15 @@ def main():
         )
 
     # The two built-in models: `live` from the recipe as it stands, `playback` from it with
-    # config.playback's name, window (more look-ahead) and data settings, each into its own
-    # directory. Each model's data is generated from its own settings, into its own directory.
+    # config.playback's name, window (more look-ahead), training and data settings, each into its
+    # own directory. Each model's data is generated from its own settings, into its own directory.
     for latency in ("live", "playback"):
         data_cfg = dict(cfg["data"])
         variant = dict(cfg, latency=latency)
         if latency == "playback":
             data_cfg.update(cfg["playback"].get("data", {}))
-            variant.update(name=cfg["playback"]["name"], window=cfg["playback"]["window"])
+            variant.update(name=cfg["playback"]["name"], window=cfg["playback"]["window"],
+                           train=dict(cfg["train"], **cfg["playback"].get("train", {})))
         if args.quick:
             data_cfg["clips"] = cfg["quick"]["clips"]
             data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
