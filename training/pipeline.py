@@ -89,7 +89,7 @@ def main():
         with open(variant_path, "w", encoding="utf-8") as f:
             json.dump(variant, f, indent=1)
         run([sys.executable, os.path.join(HERE, "train.py"), "--data", data, "--config", variant_path,
-             "--out", model_dir, "--steps", str(steps)])
+             "--out", model_dir, "--steps", str(steps if args.quick else variant["train"]["steps"])])
 
         # The exported model must run through the runtime's manifest path like any user model.
         frames = os.path.join(args.work, f"smoke-{latency}.json")
