@@ -84,4 +84,6 @@ clean:
 bench: pkg setup-node setup-browser
 	cargo run --release --quiet -- bench --minutes 10
 	cargo run --release --quiet -- bench-model --model models/default/lipsync.onnx --manifest models/default/lipsync.json
+	cargo run --release --quiet -- bench-model --model models/playback/lipsync.onnx --manifest models/playback/lipsync.json
 	node scripts/bench-browser.mjs
+	node scripts/bench-browser.mjs 15 1000 playback

@@ -24,10 +24,12 @@ function syntheticSpeech(rate, seconds) {
   return out;
 }
 
-// The default model (compiled into the package; its files served at /models/default/), or the
-// older Conv1d x3 + GRU(128) benchmark graph with ?model=bench.
+// The built-in models (compiled into the package; their files served at /models/): the live one
+// (`default`) or, with ?model=playback, the playback one; or the older Conv1d x3 + GRU(128)
+// benchmark graph with ?model=bench.
 const MODELS = {
   default: ['/models/default/lipsync.onnx', '/models/default/lipsync.json'],
+  playback: ['/models/playback/lipsync.onnx', '/models/playback/lipsync.json'],
   bench: ['/bench-model/bench_lipsync.onnx', '/bench-model/bench_lipsync.json'],
 };
 
@@ -84,7 +86,9 @@ async function main() {
   const pipelineMs = [];
   let frames = 0; let latencyMs = 0;
   for (let r = 0; r <= ROUNDS; r++) {
-    const model = which === 'default' ? {} : { model: new Uint8Array(bytes), manifest };
+    // A built-in model goes through its latency, as a page would choose it.
+    const model = which === 'default' ? {} : which === 'playback' ? { latency: 'playback' }
+      : { model: new Uint8Array(bytes), manifest };
     const engine = new Engine({ sampleRate: rate, ...model });
     engine.setEmotion({ emotion: 'joy', level: 3 });
     latencyMs = engine.latency * 1000;
