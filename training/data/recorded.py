@@ -211,12 +211,18 @@ def align_set(lang, cache, jobs, limit, tmp):
             todo.append((key, path, transcript, dictionary))
     if todo:
         print(f"recorded speech: aligning {len(todo)} {lang} prompts with pocketsphinx", file=sys.stderr, flush=True)
-        with multiprocessing.Pool(jobs) as pool:
-            for i, (key, result) in enumerate(pool.imap(_align, todo, chunksize=8)):
-                cache[key] = result
-                sys.stderr.write(f"\ralign [{'#' * (30 * (i + 1) // len(todo)):.<30}] {i + 1}/{len(todo)}")
-        sys.stderr.write("\n")
+        align_into(cache, _align, todo, jobs)
     return [dict(e, **cache[e["key"]]) for e in entries]
+
+
+def align_into(cache, align_one, todo, jobs):
+    """Runs `align_one` on every job of `todo` ((key, ...) tuples) on `jobs` processes, putting
+    each result into `cache` under its key, with a progress bar."""
+    with multiprocessing.Pool(jobs) as pool:
+        for i, (key, result) in enumerate(pool.imap(align_one, todo, chunksize=8)):
+            cache[key] = result
+            sys.stderr.write(f"\ralign [{'#' * (30 * (i + 1) // len(todo)):.<30}] {i + 1}/{len(todo)}")
+    sys.stderr.write("\n")
 
 
 def align_all(cache_path, sets, jobs=os.cpu_count(), limit=0):

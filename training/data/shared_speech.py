@@ -233,9 +233,8 @@ def align(cache_path: str, corpora=CORPORA, jobs: int = os.cpu_count() or 1, lim
     `phones` [[start, end, ARPAbet or "SIL"]] and `quality`, or `error`. Alignments are cached in
     `cache_path`, keyed by utterance, the file's sha256 and the transcript with its dictionary, so
     a rerun aligns only what changed."""
-    import multiprocessing
-
     from audio import sha256
+    from recorded import align_into
 
     cache = {}
     if os.path.isfile(cache_path):
@@ -252,11 +251,7 @@ def align(cache_path: str, corpora=CORPORA, jobs: int = os.cpu_count() or 1, lim
                 todo.append((u["key"], u["path"], u["transcript"], u["dictionary"]))
     if todo:
         print(f"shared speech: aligning {len(todo)} utterances with pocketsphinx", file=sys.stderr, flush=True)
-        with multiprocessing.Pool(jobs) as pool:
-            for i, (key, result) in enumerate(pool.imap(_align_job, todo, chunksize=8)):
-                cache[key] = result
-                sys.stderr.write(f"\ralign [{'#' * (30 * (i + 1) // len(todo)):.<30}] {i + 1}/{len(todo)}")
-        sys.stderr.write("\n")
+        align_into(cache, _align_job, todo, jobs)
         os.makedirs(os.path.dirname(os.path.abspath(cache_path)), exist_ok=True)
         partial = cache_path + ".part"
         with open(partial, "w", encoding="utf-8") as f:

@@ -180,37 +180,31 @@ def silence_frames(phones: list[dict], n: int, duration: float) -> np.ndarray:
     return mask
 
 
+def phone_frames(n: int, phones: list[dict], which: set[str]):
+    """Each phone of `which` in order: the indices of the frames whose centres fall in it (the
+    frame at its midpoint if none does)."""
+    t = frame_centres(n)
+    for p in phones:
+        if p["phone"] not in which:
+            continue
+        inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
+        if len(inside) == 0:
+            inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
+        yield inside
+
+
 def phone_minima(pred: np.ndarray, phones: list[dict], which: set[str], level: float) -> list[float]:
     """Each phone of `which`: the lowest aperture over its frames, its span widened by one frame each
     side (a closure may land a frame early or late), relative to the speech level."""
     n = len(pred)
-    t = frame_centres(n)
-    out = []
-    for p in phones:
-        if p["phone"] not in which:
-            continue
-        inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
-        if len(inside) == 0:
-            inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
-        lo, hi = max(inside[0] - 1, 0), min(inside[-1] + 1, n - 1)
-        out.append(float(pred[lo:hi + 1].min()) / level)
-    return out
+    return [float(pred[max(f[0] - 1, 0):min(f[-1] + 1, n - 1) + 1].min()) / level
+            for f in phone_frames(n, phones, which)]
 
 
 def phone_means(curve: np.ndarray, phones: list[dict], which: set[str]) -> list[float]:
-    """Each phone of `which`: the mean of `curve` over the frames whose centres fall in it (the
-    frame at its midpoint if none does). A mean, not an extreme: rounding builds over a vowel."""
-    n = len(curve)
-    t = frame_centres(n)
-    out = []
-    for p in phones:
-        if p["phone"] not in which:
-            continue
-        inside = np.nonzero((t >= p["start"]) & (t < p["end"]))[0]
-        if len(inside) == 0:
-            inside = np.array([min(int((p["start"] + p["end"]) / 2 * FPS), n - 1)])
-        out.append(float(curve[inside].mean()))
-    return out
+    """Each phone of `which`: the mean of `curve` over its own frames. A mean, not an extreme:
+    rounding builds over a vowel."""
+    return [float(curve[f].mean()) for f in phone_frames(len(curve), phones, which)]
 
 
 def separation(lower: list[float], higher: list[float]) -> float | None:
