@@ -314,12 +314,21 @@ fn render_one_turn(emotion: &str, level: f32, samples: &[f32]) -> Rendered {
         ..RenderOptions::default()
     };
     let audio = [Some(Pcm::new(samples.to_vec(), 16_000).unwrap())];
+    render_with_emotion_model(&scenario, &audio, &options)
+}
+
+/// A render of `scenario` whose lips come from the emotion model.
+fn render_with_emotion_model(
+    scenario: &Scenario,
+    audio: &[Option<Pcm>],
+    options: &RenderOptions,
+) -> Rendered {
     let mut model = ModelLipSync::new(EMOTION.0, EMOTION.1).unwrap();
     render(
-        &scenario,
-        &audio,
+        scenario,
+        audio,
         PresetLibrary::builtin(),
-        &options,
+        options,
         TemporalParams::builtin(),
         &mut model,
     )
@@ -442,16 +451,7 @@ fn a_scenario_tells_the_model_each_frame_s_emotion() {
             causal,
             ..RenderOptions::default()
         };
-        let mut model = ModelLipSync::new(EMOTION.0, EMOTION.1).unwrap();
-        let rendered = render(
-            &scenario,
-            &audio,
-            PresetLibrary::builtin(),
-            &options,
-            TemporalParams::builtin(),
-            &mut model,
-        )
-        .unwrap();
+        let rendered = render_with_emotion_model(&scenario, &audio, &options);
         let boundary = rendered.turns[1].start_frame;
         let open = open_gate_frames(&rendered.speech);
         assert!(open.iter().any(|&f| f < boundary) && open.iter().any(|&f| f >= boundary));

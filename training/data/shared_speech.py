@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections import defaultdict
 
 import numpy as np
@@ -201,7 +202,7 @@ def _align_job(job):
 
     key, path, transcript, dictionary = job
     raw, duration = _decoder_audio(path)
-    with open(f"/tmp/animasync-align-{os.getpid()}.dict", "w", encoding="ascii") as f:
+    with tempfile.NamedTemporaryFile("w", suffix=".dict", encoding="ascii", delete=False) as f:
         f.write(dictionary)
         dict_path = f.name
     try:

@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE.parent / "data"))
 
 from audio import AudioError, read_wav, sha256, write_wav16  # noqa: E402
 from reference import (FPS, PBM, build_reference, frame_centres, load_openness_table, n_frames,  # noqa: E402
-                       openness_curve, phone_at_frames)
+                       openness_curve, phone_at_frames, pocketsphinx_version)
 
 # Metric parameters (documented in README.md and repeated in results.md).
 REF_SIGMA_S = 0.03          # Gaussian smoothing of the reference step function
@@ -432,7 +432,6 @@ def build_heldout_reference() -> None:
     """--realign for the held-out set: force-align every utterance of the held-out speakers with
     the training data's aligner (shared_speech.align, same cache), keep those whose alignment
     passes shared_speech.quality, and write them with the reasons for the rest."""
-    import pocketsphinx
     from shared_speech import SHARED_SPEECH, align, heldout_speakers
 
     held = heldout_speakers()
@@ -452,7 +451,7 @@ def build_heldout_reference() -> None:
                   "../shared/speech/speechocean762: pocketsphinx forced alignment of each utterance's canonical "
                   "phones (training/data/shared_speech.py), those passing its quality check. phones: [start s, "
                   "end s, ARPAbet or SIL]. Made by `evaluate.py --realign`.",
-           "tool": f"pocketsphinx {pocketsphinx.__version__ if hasattr(pocketsphinx, '__version__') else ''}, model en-us",
+           "tool": f"pocketsphinx {pocketsphinx_version()}, model en-us, a dictionary per utterance",
            "clips": clips, "left_out": left_out}
     HELDOUT_REFERENCE.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     print(f"wrote {HELDOUT_REFERENCE}: {len(clips)} clips, {len(left_out)} left out")

@@ -126,14 +126,15 @@ def _tidy(phones: list[dict], duration: float) -> list[dict]:
     return out
 
 
-def build_reference(clip: dict) -> dict:
-    import pocketsphinx
+def pocketsphinx_version() -> str:
+    from importlib.metadata import version
 
+    return version("pocketsphinx")
+
+
+def build_reference(clip: dict) -> dict:
     raw, duration = _decoder_audio(clip["path"])
-    version = getattr(pocketsphinx, "__version__", None)
-    if version is None:
-        from importlib.metadata import version as _v
-        version = _v("pocketsphinx")
+    version = pocketsphinx_version()
     ref = {"clip": clip["id"], "sha256": clip["sha256"], "duration_s": round(duration, 4),
            "method": clip["reference"], "transcript": clip.get("transcript"),
            "tool": f"pocketsphinx {version}, model en-us, dict cmudict-en-us", "frame_step_s": 0.01}
