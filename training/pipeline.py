@@ -84,6 +84,7 @@ def main():
                 "--recorded-cache", os.path.join(args.work, "recorded-alignment.json"),
                 "--shared-corpora", ",".join(data_cfg.get("shared_corpora", [])),
                 "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
+                "--clean-share", str(data_cfg.get("clean_share", 0.0)),
             ])
         variant_path = os.path.join(args.work, f"config-{latency}.json")
         with open(variant_path, "w", encoding="utf-8") as f:

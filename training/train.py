@@ -9,6 +9,11 @@ this voice and microphone; through a dense encoder, one GRU step (its state is a
 and output, carried by the runtime), and a small head with sigmoid outputs: one weight per
 lip-sync channel. Inference is one small matrix chain per frame.
 
+With `train.viseme_weight`, a second, training-only head reads the same hidden layer as the
+blendshape head and classifies which viseme sounds at each frame (cross-entropy against the
+phone timings, the data's NNNNN.visemes.npy): a sharp signal for the short consonants that the
+blendshape regression, dominated by vowels and silence, barely rewards. It is not exported.
+
 With `train.spec_augment`, each training crop's mel axis is stretched by up to +/- `warp` and one
 band of up to `max_mask` bins is blurred to the frame mean: speaker-like variation that synthetic
 voices lack, so the model leans on broad spectral shape rather than one voice's details.
@@ -62,14 +67,15 @@ def load(data_dir, cfg):
         feats = np.load(base + ".features.npy").astype(np.float32)
         y = np.load(base + ".targets.npy").astype(np.float32)
         x = windows(feats, len(y), spec, win["frames"], win["lookahead"])
-        clips.append((x, y))
+        v = np.load(base + ".visemes.npy").astype(np.int32)
+        clips.append((x, y, v))
     return clips, index["channels"]
 
 
-def init_params(key, n_in, cfg, n_out):
+def init_params(key, n_in, cfg, n_out, n_visemes=0):
     m = cfg["model"]
     e, g, h = m["encoder"], m["gru"], m["head"]
-    keys = jax.random.split(key, 6)
+    keys = jax.random.split(key, 7)
 
     def dense(k, a, b):
         return jax.random.normal(k, (a, b)) * np.sqrt(2.0 / a)
@@ -85,7 +91,11 @@ def init_params(key, n_in, cfg, n_out):
         "gru_r": jnp.concatenate([orth(keys[2], g), orth(keys[3], g), orth(keys[4], g)], axis=1),
         "head_w": dense(keys[5], g, h), "head_b": jnp.zeros(h),
         "out_w": jnp.zeros((h, n_out)), "out_b": jnp.full(n_out, -3.0),
-    }
+    } | ({"viseme_w": dense(keys[6], h, n_visemes) * 0.1, "viseme_b": jnp.zeros(n_visemes)} if n_visemes else {})
+
+
+# The viseme head only shapes training; it is not exported.
+TRAINING_ONLY = ("viseme_w", "viseme_b")
 
 
 def gru_step(p, h, x_proj):
@@ -117,8 +127,9 @@ def peak_track(level, release, p0):
     return jnp.swapaxes(ps, 0, 1), p_last
 
 
-def forward(p, norm, x, h0, release=None, p0=None):
-    """x: (batch, time, w, mels) -> (batch, time, channels), final state (and final peak)."""
+def forward(p, norm, x, h0, release=None, p0=None, visemes=False):
+    """x: (batch, time, w, mels) -> (batch, time, channels), final state (and final peak); with
+    `visemes`, also the viseme head's logits (batch, time, visemes)."""
     b, t = x.shape[:2]
     flat = level_split((x - norm["mean"]) * norm["inv_std"])
     p_last = None
@@ -139,7 +150,10 @@ def forward(p, norm, x, h0, release=None, p0=None):
     hs = jnp.swapaxes(hs, 0, 1)
     head = jax.nn.relu(hs @ p["head_w"] + p["head_b"])
     out = jax.nn.sigmoid(head @ p["out_w"] + p["out_b"])
-    return (out, h_last) if release is None else (out, (h_last, p_last))
+    final = h_last if release is None else (h_last, p_last)
+    if visemes:
+        return out, final, head @ p["viseme_w"] + p["viseme_b"]
+    return out, final
 
 
 def aperture(y, ch):
@@ -171,12 +185,12 @@ def spec_augment(rng, x, warp, max_mask):
 
 def make_batches(clips, rng, batch, seq, burn_in, augment=None):
     """Random crops; a crop that starts mid-clip gets `burn_in` unscored frames to settle the GRU."""
-    xs, ys, ms = [], [], []
+    xs, ys, vs, ms = [], [], [], []
     w_shape = clips[0][0].shape[1:]
     for _ in range(batch):
-        x, y = clips[rng.integers(len(clips))]
+        x, y, v = clips[rng.integers(len(clips))]
         start = 0 if rng.random() < 0.3 or len(y) <= seq else int(rng.integers(0, len(y) - seq + 1))
-        xe, ye = x[start : start + seq], y[start : start + seq]
+        xe, ye, ve = x[start : start + seq], y[start : start + seq], v[start : start + seq]
         if augment:
             xe = spec_augment(rng, xe, augment["warp"], augment["max_mask"])
         mask = np.ones(len(ye), np.float32)
@@ -186,11 +200,13 @@ def make_batches(clips, rng, batch, seq, burn_in, augment=None):
         if pad:
             xe = np.concatenate([xe, np.full((pad,) + w_shape, FLOOR_LOG, np.float32)])
             ye = np.concatenate([ye, np.zeros((pad, y.shape[1]), np.float32)])
+            ve = np.concatenate([ve, np.zeros(pad, np.int32)])
             mask = np.concatenate([mask, np.zeros(pad, np.float32)])
         xs.append(xe)
         ys.append(ye)
+        vs.append(ve)
         ms.append(mask)
-    return np.stack(xs), np.stack(ys), np.stack(ms)
+    return np.stack(xs), np.stack(ys), np.stack(vs), np.stack(ms)
 
 
 def progress(step, total, loss, started):
@@ -289,7 +305,7 @@ def reference_check(path, p, norm, clips, release=None):
     """The exported graph must compute what JAX computed (onnx's reference evaluator)."""
     from onnx.reference import ReferenceEvaluator
 
-    x, _ = clips[0]
+    x = clips[0][0]
     x = x[:20]
     g = p["gru_r"].shape[0]
     want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)), release)
@@ -326,7 +342,7 @@ def main():
     n_val = max(1, int(len(clips) * tc["validation_share"]))
     val = [clips[i] for i in order[:n_val]]
     train = [clips[i] for i in order[n_val:]] or val
-    all_x = np.concatenate([x[:, -1] for x, _ in train])
+    all_x = np.concatenate([c[0][:, -1] for c in train])
     norm = {"mean": all_x.mean(0).astype(np.float32), "inv_std": (1.0 / (all_x.std(0) + 1e-3)).astype(np.float32)}
     ch = {c: i for i, c in enumerate(channels)}
     cw = np.ones(len(channels), np.float32)
@@ -337,7 +353,10 @@ def main():
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
     release = cfg["model"].get("peak_release")
-    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + (1 if release is None else 2), cfg, len(channels))
+    viseme_weight = tc.get("viseme_weight", 0.0)
+    n_visemes = len(target_lib.VisemeTable().names) if viseme_weight else 0
+    params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + (1 if release is None else 2), cfg,
+                         len(channels), n_visemes)
     schedule = optax.warmup_cosine_decay_schedule(0.0, tc["learning_rate"], min(200, steps // 10 + 1), steps)
     opt = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(schedule, weight_decay=tc["weight_decay"]))
     state = opt.init(params)
@@ -345,8 +364,10 @@ def main():
 
     contrast = tc.get("consonant_weight", 0.0)
 
-    def loss_fn(p, x, y, m):
-        pred, _ = forward(p, jnorm, x, jnp.zeros((x.shape[0], g)), release)
+    def loss_fn(p, x, y, v, m):
+        h0 = jnp.zeros((x.shape[0], g))
+        pred, _, logits = forward(p, jnorm, x, h0, release, visemes=True) if viseme_weight \
+            else (*forward(p, jnorm, x, h0, release), None)
         per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (aperture(pred, ch) - aperture(y, ch)) ** 2
         if contrast:
             # Consonant frames weigh more: those whose lips the targets seal (p, b, m: jaw
@@ -356,18 +377,23 @@ def main():
             sealed = (ap < 0.02) & (jaw > 0.05)
             narrow = (ap >= 0.02) & (ap < 0.3) & (jaw > 0.05)
             per = per * (1.0 + contrast * (sealed | narrow))
+        if viseme_weight:
+            # Which sound this is, as a classification: a sharper signal for the short, rare
+            # consonants than the blendshape regression, which the vowels dominate. The head
+            # it trains is the one the blendshapes are read from.
+            per = per + viseme_weight * optax.softmax_cross_entropy_with_integer_labels(logits, v)
         return (per * m).sum() / (m.sum() + 1e-9)
 
     @jax.jit
-    def update(p, s, x, y, m):
-        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, m)
+    def update(p, s, x, y, v, m):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, v, m)
         upd, s = opt.update(grads, s, p)
         return optax.apply_updates(p, upd), s, loss
 
     started = time.time()
     for step in range(1, steps + 1):
-        x, y, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"], tc.get("spec_augment"))
-        params, state, loss = update(params, state, x, y, m)
+        x, y, v, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"], tc.get("spec_augment"))
+        params, state, loss = update(params, state, x, y, v, m)
         if step % 10 == 0 or step == steps:
             progress(step, steps, float(loss), started)
     sys.stderr.write("\n")
@@ -376,11 +402,11 @@ def main():
     # runtime runs: one batch padded to the longest (the model is causal, so padding after a
     # clip changes none of its frames), compiled once rather than once per clip length.
     preds, truth, in_speech = [], [], []
-    longest = max(len(y) for _, y in val)
+    longest = max(len(c[1]) for c in val)
     padded = np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
-                       for x, _ in val])
+                       for x, _, _ in val])
     batch_pred, _ = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release))(padded)
-    for k, (x, y) in enumerate(val):
+    for k, (x, y, _) in enumerate(val):
         preds.append(np.asarray(batch_pred[k, : len(y)]))
         truth.append(y)
         a, b = np.asarray(aperture(preds[-1], ch)), np.asarray(aperture(y, ch))
@@ -403,7 +429,7 @@ def main():
     onnx_path = os.path.join(args.out, "lipsync.onnx")
     export_onnx(onnx_path, params, norm, cfg, len(channels), release)
     report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val, release)
-    n_params = sum(int(np.prod(v.shape)) for v in params.values())
+    n_params = sum(int(np.prod(v.shape)) for k, v in params.items() if k not in TRAINING_ONLY)
     manifest = {
         "schema": "animasync-face/model-manifest",
         "version": 1,

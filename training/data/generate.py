@@ -10,7 +10,8 @@ gained, noised, DC-shifted and clipped, as microphones do. Features come from
 `animasync-face features` so training reads exactly what the runtime computes.
 
 Writes OUT/NNNNN.wav, OUT/NNNNN.features.npy (frames x mels at 100 Hz),
-OUT/NNNNN.targets.npy (30 fps frames x channels) and OUT/index.json.
+OUT/NNNNN.targets.npy (30 fps frames x channels), OUT/NNNNN.visemes.npy (the viseme sounding
+at each 30 fps frame, an int8 index into visemes.json) and OUT/index.json.
 """
 
 import argparse
@@ -153,9 +154,14 @@ def colored_noise(rng, n):
     return white
 
 
-def augment(rng, x):
-    """A microphone's damage; returns (audio, description)."""
+def augment(rng, x, clean_share=0.0):
+    """A microphone's damage; returns (audio, description). A `clean_share` of clips keep their
+    sound and only change level: damage teaches robustness, but every damaged clip blurs the
+    cues (a closure's silence, a burst's spectrum) the model must learn to read on good audio."""
     done = []
+    if clean_share and rng.random() < clean_share:
+        gain_db = rng.uniform(-26, 4)
+        return np.clip(x * 10 ** (gain_db / 20), -1.0, 1.0).astype(np.float32), ["clean", f"gain{gain_db:+.0f}dB"]
     if rng.random() < 0.5:
         x = reverb(rng, x)
         done.append("reverb")
@@ -212,7 +218,7 @@ def make_clip(job):
     global _worker
     if _worker is None:
         _worker = Synth()
-    index, seed, out_dir, cli, manifest, recorded_share = job
+    index, seed, out_dir, cli, manifest, recorded_share, clean_share = job
     rng = random.Random(seed)
     lang = "ko" if rng.random() < 0.3 else "en"
     sentences = SENTENCES[lang]
@@ -232,7 +238,7 @@ def make_clip(job):
             sources.append(name)
     clean, phones = assemble(rng, pieces)
     clean, phones, factor = speed(rng, clean, phones)
-    noisy, done = augment(rng, clean)
+    noisy, done = augment(rng, clean, clean_share)
     base = os.path.join(out_dir, f"{index:05d}")
     write_wav(base + ".wav", noisy)
     subprocess.run([cli, "features", base + ".wav", "--manifest", manifest, "--out", base + ".features.npy"], check=True, capture_output=True)
@@ -242,6 +248,7 @@ def make_clip(job):
     n_frames = int(np.ceil(len(noisy) * targets.FPS / RATE))
     y = targets.render_targets(table, segments, n_frames)
     np.save(base + ".targets.npy", y)
+    np.save(base + ".visemes.npy", targets.frame_visemes(table, segments, n_frames))
     speech = sum(e - s for s, e, p in phones if p not in ("", "BR"))
     return {
         "clip": f"{index:05d}", "lang": lang, "sources": sources, "speed": factor, "augment": done,
@@ -290,6 +297,8 @@ def main():
                     help=f"comma-separated corpora of ../shared/speech whose training speakers join the recorded "
                          f"phrases, of {','.join(shared_speech.CORPORA)} (shared_speech.py; held-out speakers never do)")
     ap.add_argument("--shared-cache", help="their alignment cache (made on first use)")
+    ap.add_argument("--clean-share", type=float, default=0.0,
+                    help="share of clips spared the microphone damage (only their level changes)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -311,7 +320,8 @@ def main():
             if not args.shared_cache:
                 sys.exit("--shared-corpora needs --shared-cache")
             RECORDED.extend(shared_speech.load(args.shared_cache, RATE, corpora, limit=args.recorded_limit))
-    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, args.recorded_share) for i in range(args.clips)]
+    jobs = [(i, args.seed * 1_000_003 + i, args.out, args.cli, args.manifest, args.recorded_share, args.clean_share)
+            for i in range(args.clips)]
     index, seconds = [], 0.0
     # One fresh worker process per clip: libespeak-ng carries state from one utterance to the
     # next (its output for the same text and voice changes with what it spoke before), so a

@@ -130,6 +130,17 @@ def render_targets(table, segments, n_frames, t=None):
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
+def frame_visemes(table, segments, n_frames):
+    """Segments -> (n_frames,) int8: the viseme sounding at each 30 fps frame centre (silence
+    between segments). Training's auxiliary classification target: which sound this is, which
+    the blendshape targets only say through a coarticulated mix."""
+    t = frame_times(n_frames)
+    out = np.full(n_frames, table.viseme("sil"), np.int8)
+    for start, end, v in segments:
+        out[(t >= start) & (t < end)] = v
+    return out
+
+
 def aperture(weights, channels):
     """The evaluation's lip aperture, on the model's own channels."""
     i = {c: k for k, c in enumerate(channels)}

@@ -60,6 +60,7 @@ OTHER_CONSONANTS = {"T", "D", "K", "G", "N", "NG", "L", "R", "Y", "HH", "S", "Z"
 SYSTEM_NOTES = {
     "reference": "the reference openness itself (sanity row: r = 1 by construction)",
     "ours": "animasync-face lipsync --model MODEL --manifest MANIFEST",
+    "before": "animasync-face lipsync --model BEFORE --manifest (the model `ours` would replace: paired differences)",
     "fallback": "animasync-face lipsync --fallback (no model: signal-processing fallback)",
     "energy": "RMS per 30 fps frame in dB, mapped linearly from the clip's noise floor (5th pct) to its peak",
     "headaudio": "HeadAudio 0.1.0 as published, audio delayed 100 ms as in its README example",
@@ -67,6 +68,7 @@ SYSTEM_NOTES = {
     "headaudio_aa_fixed": "HeadAudio with its viseme_aa handling fixed (node ignores viseme id 0), 100 ms delay",
 }
 DEFAULT_SYSTEMS = "ours,fallback,energy,headaudio"
+CLI_SYSTEMS = ("ours", "before", "fallback")  # run through the native CLI
 
 # The held-out speakers of ../shared/speech/speechocean762 (training/eval/heldout_speakers.json):
 # their forced alignments and HeadAudio's outputs on them, one file each (300 clips).
@@ -698,8 +700,11 @@ def main(argv=None) -> int:
     ap.add_argument("--manifest", default="models/default/lipsync.json", help="its manifest (default: %(default)s)")
     ap.add_argument("--cli", default="target/release/animasync-face", help="the native CLI (default: %(default)s)")
     ap.add_argument("--systems", default=DEFAULT_SYSTEMS,
-                    help=f"comma-separated from {','.join(k for k in SYSTEM_NOTES if k != 'reference')} "
+                    help=f"comma-separated from {','.join(k for k in SYSTEM_NOTES if k not in ('reference', 'before'))} "
                          f"(default: %(default)s; headaudio also adds its no-delay and aa-fixed variants)")
+    ap.add_argument("--before", nargs=2, metavar=("MODEL", "MANIFEST"),
+                    help="also run this model as the system `before` (the one `ours` would replace), so that "
+                         "`ours - before` gets paired speaker-bootstrap intervals")
     ap.add_argument("--sets", default=",".join(SETS),
                     help="existing (clips.json: 29 recordings from Debian and PyPI), heldout (the held-out speakers "
                          "of ../shared/speech/speechocean762); default: %(default)s")
@@ -725,9 +730,9 @@ def main(argv=None) -> int:
                                  ap.get_default("out")) else Path.cwd() / q
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in SYSTEM_NOTES or s == "reference"]
+    unknown = [s for s in systems if s not in SYSTEM_NOTES or s in ("reference", "before")]
     if unknown:
-        raise EvalError(f"unknown system(s) {unknown}")
+        raise EvalError(f"unknown system(s) {unknown} (`before` comes with --before MODEL MANIFEST)")
     if "headaudio" in systems:
         systems += [s for s in ("headaudio_nodelay", "headaudio_aa_fixed") if s not in systems]
     model = manifest = None
@@ -739,7 +744,14 @@ def main(argv=None) -> int:
                 raise EvalError(f"--{what} {p} does not exist (the default model is not trained yet?). Pass "
                                 f"--model/--manifest, e.g. tests/fixtures/energy_lipsync.onnx and .json, or leave "
                                 f"`ours` out: --systems fallback,energy,headaudio")
-    if any(s in systems for s in ("ours", "fallback")) and not cli.is_file():
+    before = None
+    if args.before:
+        before = tuple(rel(p) for p in args.before)
+        missing = [str(p) for p in before if not p.is_file()]
+        if missing:
+            raise EvalError(f"--before: {', '.join(missing)} does not exist")
+        systems.insert(systems.index("ours") + 1 if "ours" in systems else 0, "before")
+    if any(s in systems for s in CLI_SYSTEMS) and not cli.is_file():
         raise EvalError(f"{cli} not found: build it with `cargo build --release --bin animasync-face`")
 
     sets = [x.strip() for x in args.sets.split(",") if x.strip()]
@@ -776,9 +788,9 @@ def main(argv=None) -> int:
             rerun_peer(clips, wavs, tmp)
         # The CLI runs, one process per clip and system, on every core.
         cli_jobs = {(c["id"], s): (cli, wavs[c["id"]], tmp / f"{c['id'].replace('/', '_')}.{s}.json",
-                                   model if s == "ours" else None, manifest if s == "ours" else None,
+                                   *((model, manifest) if s == "ours" else before if s == "before" else (None, None)),
                                    n_frames(len(audio[c["id"]][0]) / audio[c["id"]][1]))
-                    for c in clips for s in systems if s in ("ours", "fallback")}
+                    for c in clips for s in systems if s in CLI_SYSTEMS}
         with ThreadPoolExecutor(os.cpu_count() or 1) as workers:
             cli_out = dict(zip(cli_jobs, workers.map(lambda job: run_cli(*job), cli_jobs.values())))
         for c in clips:
@@ -795,7 +807,7 @@ def main(argv=None) -> int:
             curves: dict[str, np.ndarray] = {"reference": refcurve}
             for s in systems:
                 r = None
-                if s in ("ours", "fallback"):
+                if s in CLI_SYSTEMS:
                     y, r, info = cli_out[(cid, s)]
                     if s == "ours":
                         ours_info = info["lipsync"]
