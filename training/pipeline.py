@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "default"), help="where the live model goes")
     ap.add_argument("--cli", default=os.path.join(ROOT, "target", "release", "animasync-face"))
     ap.add_argument("--skip-data", action="store_true", help="reuse the data already in --work")
+    ap.add_argument("--latency", choices=("live", "playback"), action="append",
+                    help="rebuild only this model (repeatable; default: both)")
     args = ap.parse_args()
     with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
@@ -55,8 +57,10 @@ def main():
 
     # The two built-in models: `live` from the recipe as it stands, `playback` from it with
     # config.playback's name, window (more look-ahead), training and data settings, each into its
-    # own directory. Each model's data is generated from its own settings, into its own directory.
-    for latency in ("live", "playback"):
+    # own directory. Each model's data is generated from its own settings, into its own directory,
+    # unless an earlier model of this run had the same settings: then it trains on that data.
+    made = {}
+    for latency in args.latency or ("live", "playback"):
         data_cfg = dict(cfg["data"])
         variant = dict(cfg, latency=latency)
         if latency == "playback":
@@ -70,8 +74,9 @@ def main():
             model_dir = os.path.join(args.work, f"model-{latency}")
         else:
             model_dir = args.out if latency == "live" else os.path.join(ROOT, cfg["playback"]["out"])
-        data = os.path.join(args.work, ("quick-data-" if args.quick else "data-") + latency)
-        if not args.skip_data:
+        data_key = json.dumps(data_cfg, sort_keys=True)
+        data = made.get(data_key) or os.path.join(args.work, ("quick-data-" if args.quick else "data-") + latency)
+        if not args.skip_data and data_key not in made:
             shutil.rmtree(data, ignore_errors=True)
             run([
                 sys.executable, os.path.join(HERE, "data", "generate.py"), "--out", data,
@@ -86,6 +91,7 @@ def main():
                 "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
                 "--clean-share", str(data_cfg.get("clean_share", 0.0)),
             ])
+        made[data_key] = data
         variant_path = os.path.join(args.work, f"config-{latency}.json")
         with open(variant_path, "w", encoding="utf-8") as f:
             json.dump(variant, f, indent=1)

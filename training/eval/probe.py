@@ -1,0 +1,197 @@
+"""How much the audio itself says about p/b/m, whatever model reads it: a linear probe.
+
+A logistic regression over the same log-mel windows the models read (16 frames, 8 of them after
+the frame: the playback model's window; the runtime's `features` command makes them), trained to
+tell a p/b/m from a tongue consonant (CH D DH G HH JH K L N NG R S SH T TH Y Z ZH), tested on the
+held-out speakers' phone centres (training/eval/reference/heldout-speechocean762.json). Printed:
+the area under the ROC curve (0.5 = chance) at the phone centres, and over each phone's span
+widened by a frame as the evaluation's p/b/m separation takes it (the probe's highest p/b/m score
+in the span; the evaluation takes a model's lowest aperture there).
+
+    # trained on the training speakers' own recordings, clean, at their phone centres
+    python3 training/eval/probe.py --corpus
+    # trained on generated training data (its frames labelled by NNNNN.visemes.npy)
+    python3 training/eval/probe.py --data target/model-work/data-playback
+
+Needs the release CLI and ../shared/speech; features are cached in target/probe-features/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "training" / "data"))
+sys.path.insert(0, str(HERE))
+
+from audio import read_wav, write_wav16  # noqa: E402
+import shared_speech  # noqa: E402
+
+PBM = {"P", "B", "M"}
+TONGUE = set("CH D DH G HH JH K L N NG R S SH T TH Y Z ZH".split())
+TONGUE_VISEMES = ("TH", "DD", "KK", "SS", "CH", "RR")
+FPS = 30
+FLOOR = float(np.log(1e-6))
+CACHE = ROOT / "target" / "probe-features"
+
+
+class Features:
+    """The runtime's log-mel features of a file, for the recipe in training/config.json."""
+
+    def __init__(self, cli: Path, f_max: float | None = None):
+        cfg = json.loads((ROOT / "training" / "config.json").read_text())
+        self.spec = dict(cfg["input"], **({"f_max": f_max} if f_max else {}))
+        self.cli = cli
+        CACHE.mkdir(parents=True, exist_ok=True)
+        self.manifest = CACHE / "features.json"
+        self.manifest.write_text(json.dumps({
+            "schema": "animasync-face/model-manifest", "version": 1, "name": "features only", "input": self.spec,
+            "window": {"frames": 1, "lookahead": 0}, "output": {"kind": "blendshapes", "channels": ["jawOpen"]}}))
+        self.key = hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()[:12]
+
+    def __call__(self, path: str) -> np.ndarray:
+        name = hashlib.sha256(path.encode()).hexdigest()[:20]
+        out = CACHE / f"{name}.{self.key}.npy"
+        if not out.is_file():
+            x, sr = read_wav(path)
+            wav = out.with_suffix(".wav")
+            write_wav16(wav, x, sr)
+            subprocess.run([str(self.cli), "features", "--manifest", str(self.manifest), "--out", str(out), str(wav)],
+                           check=True, capture_output=True)
+            wav.unlink()
+        return np.load(out)
+
+    def frame_index(self, t: np.ndarray) -> np.ndarray:
+        """The runtime's feature frame nearest time t (s) (train.target_frame)."""
+        s = self.spec
+        return np.floor((t * s["sample_rate"] - s["n_fft"] / 2) / s["hop_length"] + 0.5).astype(int)
+
+
+def windows(f: np.ndarray, last: np.ndarray, w: int) -> np.ndarray:
+    ids = last[:, None] + np.arange(-w + 1, 1)[None, :]
+    ok = (ids >= 0) & (ids < len(f))
+    return np.where(ok[..., None], f[np.clip(ids, 0, len(f) - 1)], FLOOR).astype(np.float32)
+
+
+def prepare(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """As the models read a window: normalised per band, its mean level split off."""
+    z = (x - mean) / std
+    level = z.mean(axis=(1, 2), keepdims=True)
+    return np.concatenate([(z - level).reshape(len(z), -1), level.reshape(len(z), 1), np.ones((len(z), 1))], 1)
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Class-balanced L2 logistic regression (the last column is the bias, not penalised)."""
+    weight = np.where(y == 1, len(y) / (2 * y.sum()), len(y) / (2 * (len(y) - y.sum())))
+    mask = np.r_[np.ones(x.shape[1] - 1), 0.0]
+
+    def loss(w):
+        z = x @ w
+        grad = x.T @ (weight * (1 / (1 + np.exp(-z)) - y)) + 2 * l2 * mask * w
+        return (weight * (np.logaddexp(0, z) - y * z)).sum() + l2 * (mask * w * w).sum(), grad
+
+    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
+
+
+def auc(score: np.ndarray, positive: np.ndarray) -> float:
+    order = np.argsort(score, kind="stable")
+    rank = np.empty(len(score))
+    rank[order] = np.arange(1, len(score) + 1)
+    n1 = positive.sum()
+    return float((rank[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(score) - n1)))
+
+
+def corpus_rows(feat: Features, w: int, lookahead: int):
+    held = shared_speech.heldout_speakers()
+    cache = ROOT / "target" / "model-work" / "shared-alignment.json"
+    rows = [e for e in shared_speech.align(str(cache), ["speechocean762"])
+            if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
+
+    def one(e):
+        ph = [(s, t, p) for s, t, p in e["phones"] if p in PBM or p in TONGUE]
+        centre = np.array([(s + t) / 2 for s, t, _ in ph])
+        return windows(feat(e["path"]), feat.frame_index(centre) + lookahead, w), [p in PBM for _, _, p in ph]
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        got = [g for g in pool.map(one, rows) if len(g[1])]
+    return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got]).astype(int), len(rows)
+
+
+def data_rows(data: Path, feat: Features, w: int, lookahead: int):
+    names = list(json.loads((ROOT / "training" / "data" / "visemes.json").read_text())["visemes"])
+    pos, neg = names.index("PP"), [names.index(v) for v in TONGUE_VISEMES]
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    clips = json.loads((data / "index.json").read_text())["clips"]
+    for c in clips:
+        f = np.load(data / f"{c['clip']}.features.npy")
+        v = np.load(data / f"{c['clip']}.visemes.npy")
+        # Every p/b/m frame and a third of the tongue consonants' (the classes stay near balance).
+        keep = (v == pos) | (np.isin(v, neg) & (rng.random(len(v)) < 0.3))
+        k = np.flatnonzero(keep)
+        xs.append(windows(f, feat.frame_index((k + 0.5) / FPS) + lookahead, w))
+        ys.append((v[k] == pos).astype(int))
+    return np.concatenate(xs), np.concatenate(ys), len(clips)
+
+
+def heldout_scores(feat: Features, w: int, lookahead: int, score):
+    doc = json.loads((HERE / "reference" / "heldout-speechocean762.json").read_text())["clips"]
+    centre, span, label = [], [], []
+    for c in doc.values():
+        f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
+        n = int(np.ceil(max(t for _, t, _ in c["phones"]) * FPS))
+        s = score(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
+        for a, b, p in c["phones"]:
+            if p not in PBM and p not in TONGUE:
+                continue
+            centre.append(score(windows(f, feat.frame_index(np.array([(a + b) / 2])) + lookahead, w))[0])
+            lo, hi = max(0, int(np.floor(a * FPS - 0.5)) - 1), min(n, int(np.ceil(b * FPS - 0.5)) + 2)
+            span.append(s[lo:hi].max() if hi > lo else centre[-1])
+            label.append(p in PBM)
+    label = np.array(label)
+    return auc(np.array(centre), label), auc(np.array(span), label), int(label.sum()), len(label)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = ap.add_mutually_exclusive_group(required=True)
+    what.add_argument("--corpus", action="store_true", help="train on speechocean762's training speakers")
+    what.add_argument("--data", type=Path, help="train on a generated data directory (training/data/generate.py)")
+    ap.add_argument("--frames", type=int, default=16)
+    ap.add_argument("--lookahead", type=int, default=8)
+    ap.add_argument("--l2", type=float, default=1000.0)
+    ap.add_argument("--f-max", type=float, help="the features' top frequency (default: training/config.json's); "
+                                                 "with --corpus only, since generated data holds its own features")
+    ap.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "animasync-face")
+    args = ap.parse_args()
+    if args.f_max and args.data:
+        ap.error("--f-max goes with --corpus: a data directory's features are already made")
+    feat = Features(args.cli, args.f_max)
+    if args.corpus:
+        x, y, n = corpus_rows(feat, args.frames, args.lookahead)
+        source = f"speechocean762 training speakers ({n} utterances, phone centres)"
+    else:
+        x, y, n = data_rows(args.data, feat, args.frames, args.lookahead)
+        source = f"{args.data} ({n} clips, every frame)"
+    band = x[:, -1 - args.lookahead]
+    mean, std = band.mean(0), band.std(0) + 1e-3
+    w = fit(prepare(x, mean, std), y, args.l2)
+    centre, span, n_pbm, n_all = heldout_scores(feat, args.frames, args.lookahead, lambda z: prepare(z, mean, std) @ w)
+    print(json.dumps({"trained_on": source, "examples": len(y), "window": [args.frames, args.lookahead], "l2": args.l2,
+                      "heldout_phones": n_all, "heldout_pbm": n_pbm,
+                      "auc_phone_centre": round(centre, 3), "auc_span_max": round(span, 3)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
