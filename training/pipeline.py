@@ -18,6 +18,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+LATENCIES = ("live", "playback")
+# Each model's committed evaluation (models/*/eval/), as make test checks it.
+EVALUATION = {
+    "live": ["--plot", "speech_orig_16k"],
+    "playback": ["--systems", "ours,energy,headaudio", "--plot", "speech_orig_16k", "--plot", "speechocean762/000010089"],
+}
+
+
 def run(cmd):
     print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -30,7 +38,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "default"), help="where the live model goes")
     ap.add_argument("--cli", default=os.path.join(ROOT, "target", "release", "animasync-face"))
     ap.add_argument("--skip-data", action="store_true", help="reuse the data already in --work")
-    ap.add_argument("--latency", choices=("live", "playback"), action="append",
+    ap.add_argument("--latency", choices=LATENCIES, action="append",
                     help="rebuild only this model (repeatable; default: both)")
     args = ap.parse_args()
     with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
@@ -56,13 +64,11 @@ def main():
         )
 
     # The two built-in models: `live` from the recipe as it stands, `playback` from it with
-    # config.playback's name, window (more look-ahead), training and data settings, each into its
-    # own directory. Each model's data is generated from its own settings, into its own directory,
-    # unless an earlier model of this run had the same settings: then it trains on that data.
-    made = {}
-    for latency in args.latency or ("live", "playback"):
-        data_cfg = dict(cfg["data"])
-        variant = dict(cfg, latency=latency)
+    # config.playback's name, window (more look-ahead), and any training or data settings it
+    # overrides. Models with the same data settings train on one data set, in the directory
+    # named after the first of them (so `--latency playback` alone finds the live model's data).
+    def settings(latency):
+        data_cfg, variant = dict(cfg["data"]), dict(cfg, latency=latency)
         if latency == "playback":
             data_cfg.update(cfg["playback"].get("data", {}))
             variant.update(name=cfg["playback"]["name"], window=cfg["playback"]["window"],
@@ -71,12 +77,21 @@ def main():
             data_cfg["clips"] = cfg["quick"]["clips"]
             data_cfg["festival_phrases_per_voice"] = cfg["quick"]["festival_phrases_per_voice"]
             data_cfg["recorded_prompts"] = cfg["quick"]["recorded_prompts"]
+        return data_cfg, variant
+
+    data_dirs = {}
+    for latency in LATENCIES:
+        key = json.dumps(settings(latency)[0], sort_keys=True)
+        data_dirs.setdefault(key, os.path.join(args.work, ("quick-data-" if args.quick else "data-") + latency))
+    made = set()
+    for latency in dict.fromkeys(args.latency or LATENCIES):
+        data_cfg, variant = settings(latency)
+        if args.quick:
             model_dir = os.path.join(args.work, f"model-{latency}")
         else:
             model_dir = args.out if latency == "live" else os.path.join(ROOT, cfg["playback"]["out"])
-        data_key = json.dumps(data_cfg, sort_keys=True)
-        data = made.get(data_key) or os.path.join(args.work, ("quick-data-" if args.quick else "data-") + latency)
-        if not args.skip_data and data_key not in made:
+        data = data_dirs[json.dumps(data_cfg, sort_keys=True)]
+        if not args.skip_data and data not in made:
             shutil.rmtree(data, ignore_errors=True)
             run([
                 sys.executable, os.path.join(HERE, "data", "generate.py"), "--out", data,
@@ -91,7 +106,7 @@ def main():
                 "--shared-cache", os.path.join(args.work, "shared-alignment.json"),
                 "--clean-share", str(data_cfg.get("clean_share", 0.0)),
             ])
-        made[data_key] = data
+        made.add(data)
         variant_path = os.path.join(args.work, f"config-{latency}.json")
         with open(variant_path, "w", encoding="utf-8") as f:
             json.dump(variant, f, indent=1)
@@ -115,7 +130,7 @@ def main():
             run([
                 sys.executable, os.path.join(HERE, "eval", "evaluate.py"), "--cli", args.cli,
                 "--model", os.path.join(model_dir, "lipsync.onnx"), "--manifest", os.path.join(model_dir, "lipsync.json"),
-                "--out", os.path.join(model_dir, "eval"),
+                "--out", os.path.join(model_dir, "eval"), *EVALUATION[latency],
             ])
 
 

@@ -57,17 +57,24 @@ def windows(features, n_frames, spec, w, lookahead):
     return padded[idx]
 
 
-def load(data_dir, cfg):
+def load(data_dir, cfg, visemes=False):
+    """[(windows, targets, viseme labels or None)] and the channels. The data must have been made
+    with the recipe's features, and with viseme labels from today's table when `visemes`."""
     with open(os.path.join(data_dir, "index.json"), encoding="utf-8") as f:
         index = json.load(f)
     spec, win = cfg["input"], cfg["window"]
+    if index.get("features") != spec:
+        raise SystemExit(f"{data_dir} holds features {index.get('features')}, not the recipe's {spec}: "
+                         f"regenerate it (training/pipeline.py without --skip-data)")
+    if visemes and index.get("visemes") != target_lib.VisemeTable().names:
+        raise SystemExit(f"{data_dir} has no viseme labels from training/data/visemes.json as it is now: regenerate it")
     clips = []
     for entry in index["clips"]:
         base = os.path.join(data_dir, entry["clip"])
         feats = np.load(base + ".features.npy").astype(np.float32)
         y = np.load(base + ".targets.npy").astype(np.float32)
         x = windows(feats, len(y), spec, win["frames"], win["lookahead"])
-        v = np.load(base + ".visemes.npy").astype(np.int32)
+        v = np.load(base + ".visemes.npy").astype(np.int32) if visemes else np.zeros(len(y), np.int32)
         clips.append((x, y, v))
     return clips, index["channels"]
 
@@ -336,7 +343,8 @@ def main():
         cfg = json.load(f)
     tc = cfg["train"]
     steps = args.steps or tc["steps"]
-    clips, channels = load(args.data, cfg)
+    viseme_weight = tc.get("viseme_weight", 0.0)
+    clips, channels = load(args.data, cfg, visemes=bool(viseme_weight))
     rng = np.random.default_rng(tc["seed"])
     order = rng.permutation(len(clips))
     n_val = max(1, int(len(clips) * tc["validation_share"]))
@@ -353,7 +361,6 @@ def main():
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
     release = cfg["model"].get("peak_release")
-    viseme_weight = tc.get("viseme_weight", 0.0)
     n_visemes = len(target_lib.VisemeTable().names) if viseme_weight else 0
     params = init_params(jax.random.PRNGKey(tc["seed"]), w * mels + (1 if release is None else 2), cfg,
                          len(channels), n_visemes)

@@ -154,14 +154,21 @@ def colored_noise(rng, n):
     return white
 
 
+def gain(rng, x, done):
+    """Any level a microphone's gain gives: -26 to +4 dB."""
+    gain_db = rng.uniform(-26, 4)
+    done.append(f"gain{gain_db:+.0f}dB")
+    return x * 10 ** (gain_db / 20)
+
+
 def augment(rng, x, clean_share=0.0):
     """A microphone's damage; returns (audio, description). A `clean_share` of clips keep their
     sound and only change level: damage teaches robustness, but every damaged clip blurs the
     cues (a closure's silence, a burst's spectrum) the model must learn to read on good audio."""
     done = []
     if clean_share and rng.random() < clean_share:
-        gain_db = rng.uniform(-26, 4)
-        return np.clip(x * 10 ** (gain_db / 20), -1.0, 1.0).astype(np.float32), ["clean", f"gain{gain_db:+.0f}dB"]
+        done.append("clean")
+        return np.clip(gain(rng, x, done), -1.0, 1.0).astype(np.float32), done
     if rng.random() < 0.5:
         x = reverb(rng, x)
         done.append("reverb")
@@ -173,9 +180,7 @@ def augment(rng, x, clean_share=0.0):
         b, a = signal.butter(4, rng.uniform(3000, 7000) / (RATE / 2))
         x = signal.lfilter(b, a, x).astype(np.float32)
         done.append("lowpass")
-    gain_db = rng.uniform(-26, 4)
-    x = x * 10 ** (gain_db / 20)
-    done.append(f"gain{gain_db:+.0f}dB")
+    x = gain(rng, x, done)
     if rng.random() < 0.7:
         snr = rng.uniform(0, 45)
         noise = colored_noise(rng, len(x))
@@ -301,6 +306,8 @@ def main():
                     help="share of clips spared the microphone damage (only their level changes)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     args = ap.parse_args()
+    with open(args.manifest, encoding="utf-8") as f:
+        features_spec = json.load(f)["input"]
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
     FESTIVAL.extend(festival_phrases(rng, args.festival) if args.festival else [])
@@ -337,7 +344,10 @@ def main():
     if unknown:
         print(f"warning: IPA symbols with no viseme (skipped): {' '.join(unknown)}", file=sys.stderr)
     with open(os.path.join(args.out, "index.json"), "w", encoding="utf-8") as f:
-        json.dump({"seed": args.seed, "clips": index, "channels": targets.VisemeTable().channels}, f, indent=1, ensure_ascii=False)
+        # The features and viseme names it was made with: training checks them against its recipe.
+        table = targets.VisemeTable()
+        json.dump({"seed": args.seed, "features": features_spec, "visemes": table.names, "clips": index,
+                   "channels": table.channels}, f, indent=1, ensure_ascii=False)
 
 
 if __name__ == "__main__":

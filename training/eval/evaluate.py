@@ -60,7 +60,7 @@ OTHER_CONSONANTS = {"T", "D", "K", "G", "N", "NG", "L", "R", "Y", "HH", "S", "Z"
 SYSTEM_NOTES = {
     "reference": "the reference openness itself (sanity row: r = 1 by construction)",
     "ours": "animasync-face lipsync --model MODEL --manifest MANIFEST",
-    "before": "animasync-face lipsync --model BEFORE --manifest (the model `ours` would replace: paired differences)",
+    "before": "animasync-face lipsync --model BEFORE_MODEL --manifest BEFORE_MANIFEST (the model `ours` would replace: paired differences)",
     "fallback": "animasync-face lipsync --fallback (no model: signal-processing fallback)",
     "energy": "RMS per 30 fps frame in dB, mapped linearly from the clip's noise floor (5th pct) to its peak",
     "headaudio": "HeadAudio 0.1.0 as published, audio delayed 100 ms as in its README example",
@@ -646,7 +646,7 @@ def plot_clip(path: Path, cid: str, ref: dict, curves: dict[str, np.ndarray], le
     hop = sr // 100
     m = len(x) // hop
     db = 20 * np.log10(np.sqrt(np.mean(np.square(x[:m * hop].reshape(m, hop), dtype=np.float64), axis=1)) + 1e-6)
-    colours = {"reference": "k", "ours": "tab:red", "fallback": "tab:orange", "energy": "tab:green",
+    colours = {"reference": "k", "ours": "tab:red", "before": "tab:brown", "fallback": "tab:orange", "energy": "tab:green",
                "headaudio": "tab:blue", "headaudio_nodelay": "tab:cyan", "headaudio_aa_fixed": "tab:purple"}
     for r in range(rows):
         ax0, ax = axes[2 * r, 0], axes[2 * r + 1, 0]
@@ -746,6 +746,8 @@ def main(argv=None) -> int:
                                 f"`ours` out: --systems fallback,energy,headaudio")
     before = None
     if args.before:
+        if "ours" not in systems:
+            raise EvalError("--before compares a model with `ours`: keep `ours` in --systems")
         before = tuple(rel(p) for p in args.before)
         missing = [str(p) for p in before if not p.is_file()]
         if missing:
@@ -845,6 +847,8 @@ def main(argv=None) -> int:
     if "ours" in systems:
         notes["ours"] = f"{SYSTEM_NOTES['ours']} (model {args.model}, manifest {args.manifest}: {ours_info})"
     notes["headaudio"] = notes["headaudio"].replace("100 ms", f"{args.peer_delay_ms:g} ms")
+    if before:
+        notes["before"] = f"animasync-face lipsync --model {args.before[0]} --manifest {args.before[1]} (the model `ours` would replace: paired differences)"
     results = {
         "generated_by": "training/eval/evaluate.py",
         "settings": {"fps": FPS, "reference_sigma_s": REF_SIGMA_S, "pbm_rel_threshold": PBM_REL_THRESHOLD,
@@ -852,7 +856,8 @@ def main(argv=None) -> int:
                      "min_silence_s": MIN_SILENCE_S, "silence_trim_s": SILENCE_TRIM_S,
                      "peer_delay_ms": args.peer_delay_ms, "pooling": "mean over clips",
                      "model": args.model if "ours" in systems else None,
-                     "manifest": args.manifest if "ours" in systems else None},
+                     "manifest": args.manifest if "ours" in systems else None,
+                     "before": args.before},
         "systems": all_systems, "system_notes": {s: notes[s] for s in all_systems},
         "n_frames": int(sum(v["frames"] for v in clip_info.values())),
         "clips": clip_info, "subsets": subsets, "pooled": pooled, "uncertainty": uncertainty,

@@ -36,13 +36,13 @@ sys.path.insert(0, str(ROOT / "training" / "data"))
 sys.path.insert(0, str(HERE))
 
 from audio import read_wav, write_wav16  # noqa: E402
+from evaluate import FPS, OTHER_CONSONANTS as TONGUE, PBM, phone_frames, separation  # noqa: E402
 import shared_speech  # noqa: E402
 
-PBM = {"P", "B", "M"}
-TONGUE = set("CH D DH G HH JH K L N NG R S SH T TH Y Z ZH".split())
+# The visemes (training/data/visemes.json) of the tongue consonants, for generated data, whose
+# labels are visemes: Y is left out, as it shares IH with a vowel.
 TONGUE_VISEMES = ("TH", "DD", "KK", "SS", "CH", "RR")
-FPS = 30
-FLOOR = float(np.log(1e-6))
+FLOOR = float(np.log(1e-6))  # what silence and audio outside the clip look like (train.FLOOR_LOG)
 CACHE = ROOT / "target" / "probe-features"
 
 
@@ -54,11 +54,12 @@ class Features:
         self.spec = dict(cfg["input"], **({"f_max": f_max} if f_max else {}))
         self.cli = cli
         CACHE.mkdir(parents=True, exist_ok=True)
-        self.manifest = CACHE / "features.json"
+        self.key = hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()[:12]
+        # One manifest per feature spec: runs with different specs never share one.
+        self.manifest = CACHE / f"features.{self.key}.json"
         self.manifest.write_text(json.dumps({
             "schema": "animasync-face/model-manifest", "version": 1, "name": "features only", "input": self.spec,
             "window": {"frames": 1, "lookahead": 0}, "output": {"kind": "blendshapes", "channels": ["jawOpen"]}}))
-        self.key = hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()[:12]
 
     def __call__(self, path: str) -> np.ndarray:
         name = hashlib.sha256(path.encode()).hexdigest()[:20]
@@ -105,16 +106,12 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
-    order = np.argsort(score, kind="stable")
-    rank = np.empty(len(score))
-    rank[order] = np.arange(1, len(score) + 1)
-    n1 = positive.sum()
-    return float((rank[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(score) - n1)))
+    """The chance that a p/b/m scores above a tongue consonant (evaluate.separation's AUC)."""
+    return separation(-score[positive], -score[~positive])
 
 
-def corpus_rows(feat: Features, w: int, lookahead: int):
+def corpus_rows(feat: Features, w: int, lookahead: int, cache: Path):
     held = shared_speech.heldout_speakers()
-    cache = ROOT / "target" / "model-work" / "shared-alignment.json"
     rows = [e for e in shared_speech.align(str(cache), ["speechocean762"])
             if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
 
@@ -133,7 +130,11 @@ def data_rows(data: Path, feat: Features, w: int, lookahead: int):
     pos, neg = names.index("PP"), [names.index(v) for v in TONGUE_VISEMES]
     rng = np.random.default_rng(0)
     xs, ys = [], []
-    clips = json.loads((data / "index.json").read_text())["clips"]
+    index = json.loads((data / "index.json").read_text())
+    if index.get("features") != feat.spec:
+        sys.exit(f"probe: {data} holds features {index.get('features')}, not training/config.json's {feat.spec}: "
+                 f"the held-out side would differ; regenerate the data")
+    clips = index["clips"]
     for c in clips:
         f = np.load(data / f"{c['clip']}.features.npy")
         v = np.load(data / f"{c['clip']}.visemes.npy")
@@ -152,13 +153,13 @@ def heldout_scores(feat: Features, w: int, lookahead: int, score):
         f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
         n = int(np.ceil(max(t for _, t, _ in c["phones"]) * FPS))
         s = score(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
-        for a, b, p in c["phones"]:
-            if p not in PBM and p not in TONGUE:
-                continue
-            centre.append(score(windows(f, feat.frame_index(np.array([(a + b) / 2])) + lookahead, w))[0])
-            lo, hi = max(0, int(np.floor(a * FPS - 0.5)) - 1), min(n, int(np.ceil(b * FPS - 0.5)) + 2)
-            span.append(s[lo:hi].max() if hi > lo else centre[-1])
-            label.append(p in PBM)
+        phones = [{"start": a, "end": b, "phone": p} for a, b, p in c["phones"]]
+        # The evaluation's own spans (evaluate.phone_minima): a phone's frames widened by one each side.
+        for p, frames in zip([p for p in phones if p["phone"] in PBM | TONGUE], phone_frames(n, phones, PBM | TONGUE)):
+            mid = np.array([(p["start"] + p["end"]) / 2])
+            centre.append(score(windows(f, feat.frame_index(mid) + lookahead, w))[0])
+            span.append(s[max(frames[0] - 1, 0):min(frames[-1] + 1, n - 1) + 1].max())
+            label.append(p["phone"] in PBM)
     label = np.array(label)
     return auc(np.array(centre), label), auc(np.array(span), label), int(label.sum()), len(label)
 
@@ -174,16 +175,20 @@ def main() -> None:
     ap.add_argument("--f-max", type=float, help="the features' top frequency (default: training/config.json's); "
                                                  "with --corpus only, since generated data holds its own features")
     ap.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "animasync-face")
+    ap.add_argument("--alignments", type=Path, default=ROOT / "target" / "model-work" / "shared-alignment.json",
+                    help="the shared corpora's alignment cache (made by make model; made here if missing)")
     args = ap.parse_args()
     if args.f_max and args.data:
         ap.error("--f-max goes with --corpus: a data directory's features are already made")
     feat = Features(args.cli, args.f_max)
     if args.corpus:
-        x, y, n = corpus_rows(feat, args.frames, args.lookahead)
+        x, y, n = corpus_rows(feat, args.frames, args.lookahead, args.alignments)
         source = f"speechocean762 training speakers ({n} utterances, phone centres)"
     else:
         x, y, n = data_rows(args.data, feat, args.frames, args.lookahead)
-        source = f"{args.data} ({n} clips, every frame)"
+        source = f"{args.data} ({n} clips: every p/b/m frame, a third of the tongue consonants')"
+    if not 0 < y.sum() < len(y):
+        sys.exit(f"probe: the training examples hold {int(y.sum())} p/b/m of {len(y)}: both classes are needed")
     band = x[:, -1 - args.lookahead]
     mean, std = band.mean(0), band.std(0) + 1e-3
     w = fit(prepare(x, mean, std), y, args.l2)
