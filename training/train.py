@@ -42,15 +42,18 @@ import targets as target_lib  # noqa: E402
 FLOOR_LOG = float(np.log(1e-6))  # what silence (and audio before the stream) looks like
 
 
-def target_frame(k, spec):
-    """The runtime's `ModelLipSync::target`: the feature frame nearest output frame k's centre."""
-    centre = (k + 0.5) / target_lib.FPS * spec["sample_rate"]
-    return np.floor((centre - spec["n_fft"] / 2.0) / spec["hop_length"] + 0.5).astype(np.int64)
+def feature_frame(t, spec):
+    """The runtime's `ModelLipSync::target`: the feature frame nearest time t (s)."""
+    return np.floor((t * spec["sample_rate"] - spec["n_fft"] / 2.0) / spec["hop_length"] + 0.5).astype(np.int64)
 
 
 def windows(features, n_frames, spec, w, lookahead):
     """(n_frames, w, mels): each output frame's window, silence outside the clip."""
-    last = target_frame(np.arange(n_frames), spec) + lookahead
+    return windows_ending(features, feature_frame((np.arange(n_frames) + 0.5) / target_lib.FPS, spec) + lookahead, w)
+
+
+def windows_ending(features, last, w):
+    """(len(last), w, mels): the windows of w feature frames ending at `last`, silence outside."""
     idx = last[:, None] + np.arange(-w + 1, 1)[None, :]
     padded = np.concatenate([features, np.full((1, features.shape[1]), FLOOR_LOG, np.float32)])
     idx = np.where((idx >= 0) & (idx < len(features)), idx, len(features))

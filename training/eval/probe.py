@@ -33,16 +33,17 @@ from scipy.optimize import minimize
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "training" / "data"))
+sys.path.insert(0, str(ROOT / "training"))
 sys.path.insert(0, str(HERE))
 
 from audio import read_wav, write_wav16  # noqa: E402
 from evaluate import FPS, OTHER_CONSONANTS as TONGUE, PBM, phone_frames, separation  # noqa: E402
 import shared_speech  # noqa: E402
+from train import feature_frame, windows_ending  # noqa: E402  (the models' own windows)
 
 # The visemes (training/data/visemes.json) of the tongue consonants, for generated data, whose
 # labels are visemes: Y is left out, as it shares IH with a vowel.
 TONGUE_VISEMES = ("TH", "DD", "KK", "SS", "CH", "RR")
-FLOOR = float(np.log(1e-6))  # what silence and audio outside the clip look like (train.FLOOR_LOG)
 CACHE = ROOT / "target" / "probe-features"
 
 
@@ -74,15 +75,11 @@ class Features:
         return np.load(out)
 
     def frame_index(self, t: np.ndarray) -> np.ndarray:
-        """The runtime's feature frame nearest time t (s) (train.target_frame)."""
-        s = self.spec
-        return np.floor((t * s["sample_rate"] - s["n_fft"] / 2) / s["hop_length"] + 0.5).astype(int)
+        return feature_frame(t, self.spec)
 
 
 def windows(f: np.ndarray, last: np.ndarray, w: int) -> np.ndarray:
-    ids = last[:, None] + np.arange(-w + 1, 1)[None, :]
-    ok = (ids >= 0) & (ids < len(f))
-    return np.where(ok[..., None], f[np.clip(ids, 0, len(f) - 1)], FLOOR).astype(np.float32)
+    return windows_ending(f.astype(np.float32), last, w)
 
 
 def prepare(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
