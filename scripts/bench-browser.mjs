@@ -3,7 +3,7 @@
 // tract in our wasm vs onnxruntime-web on the same model, and the whole per-frame pipeline.
 // Needs `make pkg` first (`make bench` does everything).
 //
-//   node scripts/bench-browser.mjs [rounds] [inferences-per-round] [default|bench]
+//   node scripts/bench-browser.mjs [rounds] [inferences-per-round] [default|playback|bench]
 import { startServer, launchBrowser, openPage } from '../tests/js/browser.mjs';
 
 // One inference of the default model takes about 0.1 ms, near the browser's timer resolution:

@@ -61,7 +61,7 @@ def windows_ending(features, last, w):
 
 
 def load(data_dir, cfg, visemes=False):
-    """[(windows, targets, viseme labels or None)] and the channels. The data must have been made
+    """[(windows, targets, viseme labels: zeros unless `visemes`)] and the channels. The data must have been made
     with the recipe's features, and with viseme labels from today's table when `visemes`."""
     with open(os.path.join(data_dir, "index.json"), encoding="utf-8") as f:
         index = json.load(f)

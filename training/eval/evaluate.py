@@ -752,7 +752,7 @@ def main(argv=None) -> int:
         missing = [str(p) for p in before if not p.is_file()]
         if missing:
             raise EvalError(f"--before: {', '.join(missing)} does not exist")
-        systems.insert(systems.index("ours") + 1 if "ours" in systems else 0, "before")
+        systems.insert(systems.index("ours") + 1, "before")
     if any(s in systems for s in CLI_SYSTEMS) and not cli.is_file():
         raise EvalError(f"{cli} not found: build it with `cargo build --release --bin animasync-face`")
 

@@ -11,7 +11,7 @@ in the span; the evaluation takes a model's lowest aperture there).
     # trained on the training speakers' own recordings, clean, at their phone centres
     python3 training/eval/probe.py --corpus
     # trained on generated training data (its frames labelled by NNNNN.visemes.npy)
-    python3 training/eval/probe.py --data target/model-work/data-playback
+    python3 training/eval/probe.py --data target/model-work/data-live
 
 Needs the release CLI and ../shared/speech; features are cached in target/probe-features/.
 """
@@ -123,14 +123,14 @@ def corpus_rows(feat: Features, w: int, lookahead: int, cache: Path):
 
 
 def data_rows(data: Path, feat: Features, w: int, lookahead: int):
-    names = list(json.loads((ROOT / "training" / "data" / "visemes.json").read_text())["visemes"])
+    index = json.loads((data / "index.json").read_text())
+    if index.get("features") != feat.spec or "visemes" not in index:
+        sys.exit(f"probe: {data} holds features {index.get('features')}, not training/config.json's {feat.spec}, "
+                 f"or no viseme labels: regenerate the data")
+    names = index["visemes"]  # what the data's labels index
     pos, neg = names.index("PP"), [names.index(v) for v in TONGUE_VISEMES]
     rng = np.random.default_rng(0)
     xs, ys = [], []
-    index = json.loads((data / "index.json").read_text())
-    if index.get("features") != feat.spec:
-        sys.exit(f"probe: {data} holds features {index.get('features')}, not training/config.json's {feat.spec}: "
-                 f"the held-out side would differ; regenerate the data")
     clips = index["clips"]
     for c in clips:
         f = np.load(data / f"{c['clip']}.features.npy")
@@ -151,10 +151,11 @@ def heldout_scores(feat: Features, w: int, lookahead: int, score):
         n = int(np.ceil(max(t for _, t, _ in c["phones"]) * FPS))
         s = score(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
         phones = [{"start": a, "end": b, "phone": p} for a, b, p in c["phones"]]
+        scored = [p for p in phones if p["phone"] in PBM | TONGUE]
+        mids = np.array([(p["start"] + p["end"]) / 2 for p in scored])
+        centre.extend(score(windows(f, feat.frame_index(mids) + lookahead, w)) if scored else [])
         # The evaluation's own spans (evaluate.phone_minima): a phone's frames widened by one each side.
-        for p, frames in zip([p for p in phones if p["phone"] in PBM | TONGUE], phone_frames(n, phones, PBM | TONGUE)):
-            mid = np.array([(p["start"] + p["end"]) / 2])
-            centre.append(score(windows(f, feat.frame_index(mid) + lookahead, w))[0])
+        for p, frames in zip(scored, phone_frames(n, phones, PBM | TONGUE)):
             span.append(s[max(frames[0] - 1, 0):min(frames[-1] + 1, n - 1) + 1].max())
             label.append(p["phone"] in PBM)
     label = np.array(label)
