@@ -1,17 +1,23 @@
-"""How much the audio itself says about p/b/m, whatever model reads it: a linear probe.
+"""How much the audio itself says about p/b/m, whatever model reads it: a probe.
 
-A logistic regression over the same log-mel windows the models read (16 frames, 8 of them after
-the frame: the playback model's window; the runtime's `features` command makes them), trained to
+A classifier over the same log-mel windows the models read (16 frames, 8 of them after the
+frame: the playback model's window; the runtime's `features` command makes them), trained to
 tell a p/b/m from a tongue consonant (CH D DH G HH JH K L N NG R S SH T TH Y Z ZH), tested on the
 held-out speakers' phone centres (training/eval/reference/heldout-speechocean762.json). Printed:
 the area under the ROC curve (0.5 = chance) at the phone centres, and over each phone's span
 widened by a frame as the evaluation's p/b/m separation takes it (the probe's highest p/b/m score
 in the span; the evaluation takes a model's lowest aperture there).
 
+By default a logistic regression (a linear read of the window); with `--mlp N` two ReLU layers
+of N units (JAX), trained on every frame of the phones rather than their centres: what a small
+nonlinear detector can read, the ceiling a lip-sync model's closures could reach on this data.
+
     # trained on the training speakers' own recordings, clean, at their phone centres
     python3 training/eval/probe.py --corpus
     # trained on generated training data (its frames labelled by NNNNN.visemes.npy)
     python3 training/eval/probe.py --data target/model-work/data-live
+    # a nonlinear detector (two layers of 256) on the same recordings
+    python3 training/eval/probe.py --corpus --mlp 256
 
 Needs the release CLI and ../shared/speech; features are cached in target/probe-features/.
 """
@@ -102,20 +108,75 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
     return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
 
 
+MLP_STEPS, MLP_BATCH, MLP_DROPOUT, MLP_NOISE = 4000, 512, 0.3, 0.1
+
+
+def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int):
+    """Two ReLU layers, class-balanced logistic loss; dropout on the first layer and Gaussian
+    noise on the inputs against overfitting the training voices. Returns a scoring function."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    keys = jax.random.split(jax.random.PRNGKey(0), 4)
+    d = x.shape[1]
+    params = {"w1": jax.random.normal(keys[0], (d, hidden)) / np.sqrt(d), "b1": jnp.zeros(hidden),
+              "w2": jax.random.normal(keys[1], (hidden, hidden)) / np.sqrt(hidden), "b2": jnp.zeros(hidden),
+              "w3": jax.random.normal(keys[2], (hidden, 1)) / np.sqrt(hidden), "b3": jnp.zeros(1)}
+
+    def logit(p, z, drop=None):
+        h = jax.nn.relu(z @ p["w1"] + p["b1"])
+        if drop is not None:
+            h = h * jax.random.bernoulli(drop, 1 - MLP_DROPOUT, h.shape) / (1 - MLP_DROPOUT)
+        return (jax.nn.relu(h @ p["w2"] + p["b2"]) @ p["w3"] + p["b3"])[:, 0]
+
+    positive_weight = (len(y) - y.sum()) / y.sum()
+
+    def loss(p, z, t, drop):
+        s = logit(p, z, drop)
+        return jnp.mean(jnp.where(t > 0.5, positive_weight, 1.0) * (jnp.logaddexp(0, s) - t * s))
+
+    opt = optax.adamw(1e-3, weight_decay=1e-2)
+    state = opt.init(params)
+
+    @jax.jit
+    def step(p, st, z, t, drop):
+        grads = jax.grad(loss)(p, z, t, drop)
+        upd, st = opt.update(grads, st, p)
+        return optax.apply_updates(p, upd), st
+
+    rng, key = np.random.default_rng(0), keys[3]
+    x, y = x.astype(np.float32), y.astype(np.float32)
+    for _ in range(MLP_STEPS):
+        b = rng.integers(0, len(y), MLP_BATCH)
+        key, drop = jax.random.split(key)
+        params, state = step(params, state, x[b] + rng.normal(0, MLP_NOISE, x[b].shape).astype(np.float32), y[b], drop)
+    score = jax.jit(lambda z: logit(params, z))
+    return lambda z: np.asarray(score(z.astype(np.float32)))
+
+
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
     """The chance that a p/b/m scores above a tongue consonant (evaluate.separation's AUC)."""
     return separation(-score[positive], -score[~positive])
 
 
-def corpus_rows(feat: Features, w: int, lookahead: int, cache: Path):
+def corpus_rows(feat: Features, w: int, lookahead: int, cache: Path, every_frame: bool = False):
+    """The training speakers' p/b/m and tongue consonants: their centres, or with `every_frame`
+    each 30 fps frame inside them (the phone's centre if none is)."""
     held = shared_speech.heldout_speakers()
     rows = [e for e in shared_speech.align(str(cache), ["speechocean762"])
             if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
 
     def one(e):
-        ph = [(s, t, p) for s, t, p in e["phones"] if p in PBM or p in TONGUE]
-        centre = np.array([(s + t) / 2 for s, t, _ in ph])
-        return windows(feat(e["path"]), feat.frame_index(centre) + lookahead, w), [p in PBM for _, _, p in ph]
+        times, labels = [], []
+        for s, t, p in e["phones"]:
+            if p not in PBM and p not in TONGUE:
+                continue
+            at = (np.arange(np.ceil(s * FPS - 0.5), np.ceil(t * FPS - 0.5)) + 0.5) / FPS if every_frame else []
+            at = [x for x in at if s <= x < t] or [(s + t) / 2]
+            times += at
+            labels += [p in PBM] * len(at)
+        return windows(feat(e["path"]), feat.frame_index(np.array(times)) + lookahead, w), labels
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         got = [g for g in pool.map(one, rows) if len(g[1])]
@@ -169,7 +230,9 @@ def main() -> None:
     what.add_argument("--data", type=Path, help="train on a generated data directory (training/data/generate.py)")
     ap.add_argument("--frames", type=int, default=16)
     ap.add_argument("--lookahead", type=int, default=8)
-    ap.add_argument("--l2", type=float, default=1000.0)
+    ap.add_argument("--l2", type=float, default=1000.0, help="the logistic regression's L2 penalty")
+    ap.add_argument("--mlp", type=int, metavar="N", help="a two-layer MLP of N units instead of the logistic "
+                                                         "regression, trained on every frame of the phones")
     ap.add_argument("--f-max", type=float, help="the features' top frequency (default: training/config.json's); "
                                                  "with --corpus only, since generated data holds its own features")
     ap.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "animasync-face")
@@ -180,8 +243,8 @@ def main() -> None:
         ap.error("--f-max goes with --corpus: a data directory's features are already made")
     feat = Features(args.cli, args.f_max)
     if args.corpus:
-        x, y, n = corpus_rows(feat, args.frames, args.lookahead, args.alignments)
-        source = f"speechocean762 training speakers ({n} utterances, phone centres)"
+        x, y, n = corpus_rows(feat, args.frames, args.lookahead, args.alignments, every_frame=bool(args.mlp))
+        source = f"speechocean762 training speakers ({n} utterances, {'every frame' if args.mlp else 'phone centres'})"
     else:
         x, y, n = data_rows(args.data, feat, args.frames, args.lookahead)
         source = f"{args.data} ({n} clips: every p/b/m frame, a third of the tongue consonants')"
@@ -189,9 +252,16 @@ def main() -> None:
         sys.exit(f"probe: the training examples hold {int(y.sum())} p/b/m of {len(y)}: both classes are needed")
     band = x[:, -1 - args.lookahead]
     mean, std = band.mean(0), band.std(0) + 1e-3
-    w = fit(prepare(x, mean, std), y, args.l2)
-    centre, span, n_pbm, n_all = heldout_scores(feat, args.frames, args.lookahead, lambda z: prepare(z, mean, std) @ w)
-    print(json.dumps({"trained_on": source, "examples": len(y), "window": [args.frames, args.lookahead], "l2": args.l2,
+    if args.mlp:
+        # The bias column prepare() appends is the MLP's own.
+        mlp = fit_mlp(prepare(x, mean, std)[:, :-1], y, args.mlp)
+        score = lambda z: mlp(prepare(z, mean, std)[:, :-1])  # noqa: E731
+    else:
+        w = fit(prepare(x, mean, std), y, args.l2)
+        score = lambda z: prepare(z, mean, std) @ w  # noqa: E731
+    centre, span, n_pbm, n_all = heldout_scores(feat, args.frames, args.lookahead, score)
+    print(json.dumps({"trained_on": source, "examples": len(y), "window": [args.frames, args.lookahead],
+                      "classifier": f"MLP 2 x {args.mlp}" if args.mlp else f"logistic, l2 {args.l2}",
                       "heldout_phones": n_all, "heldout_pbm": n_pbm,
                       "auc_phone_centre": round(centre, 3), "auc_span_max": round(span, 3)}, indent=1))
 
