@@ -39,5 +39,5 @@ pub use lipsync::{Latency, LipSync, LipSyncSource, ModelLipSync, ModelManifest, 
 pub use pipeline::{
     render, Clip, Engine, EngineOptions, Regime, RenderOptions, Rendered, Scenario, Turn, TurnSpan,
 };
-pub use temporal::{SmoothingParams, SmoothingSet, TemporalParams};
+pub use temporal::{SmoothingChoice, SmoothingParams, SmoothingSet, TemporalParams};
 pub use text::{EmotionGuess, Lexicon, LexiconClassifier, TextClassifier, TextClassifierManifest};

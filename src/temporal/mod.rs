@@ -7,4 +7,4 @@ pub mod params;
 pub mod smoothing;
 
 pub use eyes::EyeParams;
-pub use params::{SmoothingParams, SmoothingSet, TemporalParams};
+pub use params::{SmoothingChoice, SmoothingParams, SmoothingSet, TemporalParams};

@@ -103,6 +103,51 @@ impl FromStr for SmoothingSet {
     }
 }
 
+/// What smoothing to use: a named set, with any of its values overridden. The one rule for
+/// every entry point: each value given replaces the set's own, the others stay the set's (the
+/// CLI's `--smoothing` with `--gamma`, `--beta`, `--sigma`, `--fade`; the JS option's custom
+/// values, which give all four, over the default set).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SmoothingChoice {
+    pub set: SmoothingSet,
+    pub gamma: Option<f32>,
+    pub beta: Option<f32>,
+    pub sigma_frames: Option<f32>,
+    pub fade_frames: Option<u32>,
+}
+
+impl SmoothingChoice {
+    /// Whether any value is overridden.
+    pub fn is_custom(&self) -> bool {
+        self.gamma.is_some()
+            || self.beta.is_some()
+            || self.sigma_frames.is_some()
+            || self.fade_frames.is_some()
+    }
+
+    /// The set's name, or "custom" when a value is overridden (what outputs report).
+    pub fn name(&self) -> &'static str {
+        if self.is_custom() {
+            "custom"
+        } else {
+            self.set.as_str()
+        }
+    }
+
+    /// The values: the set's in `params`, each given one overriding its own; checked.
+    pub fn resolve(&self, params: &TemporalParams) -> Result<SmoothingParams> {
+        let set = params.smoothing(self.set);
+        let values = SmoothingParams {
+            gamma: self.gamma.unwrap_or(set.gamma),
+            beta: self.beta.unwrap_or(set.beta),
+            sigma_frames: self.sigma_frames.unwrap_or(set.sigma_frames),
+            fade_frames: self.fade_frames.unwrap_or(set.fade_frames),
+        };
+        values.validate("smoothing")?;
+        Ok(values)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BrowDocument {
@@ -225,5 +270,39 @@ impl<'a> From<&'a TemporalParams> for SignalMouthTuning<'a> {
             params: &params.signal_mouth,
             channels: &params.signal_mouth_channels,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_values_override_the_chosen_set() {
+        let params = TemporalParams::builtin();
+        let middle = params.smoothing(SmoothingSet::Middle);
+        let plain = SmoothingChoice {
+            set: SmoothingSet::Middle,
+            ..SmoothingChoice::default()
+        };
+        assert_eq!(plain.resolve(params), Ok(middle));
+        assert_eq!(plain.name(), "middle");
+        let faded = SmoothingChoice {
+            fade_frames: Some(12),
+            ..plain
+        };
+        assert_eq!(
+            faded.resolve(params),
+            Ok(SmoothingParams {
+                fade_frames: 12,
+                ..middle
+            })
+        );
+        assert_eq!(faded.name(), "custom");
+        let bad = SmoothingChoice {
+            gamma: Some(0.0),
+            ..plain
+        };
+        assert!(bad.resolve(params).is_err());
     }
 }

@@ -6,6 +6,7 @@ use super::convert::{js_error, to_js};
 use super::types::{ChannelTableValue, EmotionTaxonomyValue};
 use crate::base::channels::ChannelTable;
 use crate::base::emotion::EmotionTaxonomy;
+use crate::base::time::FPS;
 use crate::expression::CompileMode;
 
 /// The 52 channel names in canonical order (the layout of every frame and preset).
@@ -40,4 +41,11 @@ pub fn level_vad(emotion: &str, level: f32) -> Result<Vec<f32>, JsError> {
 #[wasm_bindgen(js_name = compileModes)]
 pub fn compile_modes() -> Vec<String> {
     CompileMode::ALL.iter().map(|m| m.to_string()).collect()
+}
+
+/// The frame rate of every frame the module produces (30): frame `i` of a stream or render
+/// starts at `i / frameRate()` seconds of its audio.
+#[wasm_bindgen(js_name = frameRate)]
+pub fn frame_rate() -> u32 {
+    FPS
 }

@@ -11,7 +11,7 @@ use crate::base::emotion::Vad;
 use crate::base::error::FaceError;
 use crate::expression::Intensity;
 use crate::lipsync::{Latency, LipSyncSource};
-use crate::temporal::{SmoothingParams, SmoothingSet, TemporalParams};
+use crate::temporal::{SmoothingChoice, SmoothingParams, SmoothingSet, TemporalParams};
 
 /// The eye-motion seed: absent is 0, otherwise a non-negative integer JS can represent exactly.
 pub(crate) fn seed_from_js(value: &JsValue) -> Result<u64, JsError> {
@@ -27,38 +27,42 @@ pub(crate) fn seed_from_js(value: &JsValue) -> Result<u64, JsError> {
 }
 
 pub(crate) fn smoothing_from_js(value: &JsValue) -> Result<SmoothingParams, JsError> {
-    let params = TemporalParams::builtin();
-    if value.is_undefined() || value.is_null() {
-        return Ok(params.smoothing(SmoothingSet::default()));
-    }
-    if let Some(name) = value.as_string() {
-        return Ok(params.smoothing(name.parse().map_err(js_error)?));
-    }
-    check_keys(
-        "smoothing",
-        value,
-        &["gamma", "beta", "sigmaFrames", "fadeFrames"],
-    )?;
-    let number = |key: &str| -> Result<f64, JsError> {
-        get(value, key)
-            .as_f64()
-            .ok_or_else(|| JsError::new(&format!("invalid smoothing: `{key}` must be a number")))
+    let choice = if value.is_undefined() || value.is_null() {
+        SmoothingChoice::default()
+    } else if let Some(name) = value.as_string() {
+        SmoothingChoice {
+            set: name.parse().map_err(js_error)?,
+            ..SmoothingChoice::default()
+        }
+    } else {
+        // Custom values: all four, over the default set (the one rule, `SmoothingChoice`).
+        check_keys(
+            "smoothing",
+            value,
+            &["gamma", "beta", "sigmaFrames", "fadeFrames"],
+        )?;
+        let number = |key: &str| -> Result<f64, JsError> {
+            get(value, key)
+                .as_f64()
+                .ok_or_else(|| invalid("smoothing", &format!("`{key}` must be a number")))
+        };
+        let (gamma, beta, sigma) = (number("gamma")?, number("beta")?, number("sigmaFrames")?);
+        let fade = number("fadeFrames")?;
+        if fade.fract() != 0.0 || !(0.0..=600.0).contains(&fade) {
+            return Err(invalid(
+                "smoothing",
+                "`fadeFrames` must be an integer in [0, 600]",
+            ));
+        }
+        SmoothingChoice {
+            set: SmoothingSet::default(),
+            gamma: Some(gamma as f32),
+            beta: Some(beta as f32),
+            sigma_frames: Some(sigma as f32),
+            fade_frames: Some(fade as u32),
+        }
     };
-    let (gamma, beta, sigma) = (number("gamma")?, number("beta")?, number("sigmaFrames")?);
-    let fade = number("fadeFrames")?;
-    if fade.fract() != 0.0 || !(0.0..=600.0).contains(&fade) {
-        return Err(JsError::new(
-            "invalid smoothing: `fadeFrames` must be an integer in [0, 600]",
-        ));
-    }
-    let custom = SmoothingParams {
-        gamma: gamma as f32,
-        beta: beta as f32,
-        sigma_frames: sigma as f32,
-        fade_frames: fade as u32,
-    };
-    custom.validate("smoothing").map_err(js_error)?;
-    Ok(custom)
+    choice.resolve(TemporalParams::builtin()).map_err(js_error)
 }
 
 pub(crate) fn audio_from_js(value: &JsValue, turns: usize) -> Result<Vec<Option<Pcm>>, JsError> {
