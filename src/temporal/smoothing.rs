@@ -1,7 +1,7 @@
 //! The monologue rules that make separate turns read as one emotional arc: causal VAD damping
 //! across turns, symmetric Gaussian VAD smoothing over frames, the cosine crossfade between
 //! turns, and the brows' pass-through-neutral. Pure functions over plain data; the renderer
-//! (`render.rs`) and the streaming engine compose them.
+//! (`pipeline/render.rs`) and the streaming engine compose them.
 
 use crate::base::emotion::Vad;
 use crate::base::time::cosine_ease;
