@@ -1,6 +1,6 @@
 //! animasync-face: speech audio + emotion -> 52 ARKit blendshape weights at 30 fps.
 //!
-//! The core is pure Rust and knows nothing of JavaScript; [`wasm`] (wasm32 only) is the one
+//! The core is pure Rust and knows nothing of JavaScript; `wasm` (wasm32 only) is the one
 //! module that holds every `#[wasm_bindgen]`. The module tree is the pipeline, each stage
 //! importing only the ones above it in this list:
 //!

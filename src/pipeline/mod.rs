@@ -1,5 +1,5 @@
 //! The stages composed: a scenario's turns ([`scenario`]) rendered offline into frames
-//! ([`render`]), or audio chunks turned into frames as they come ([`engine`]), both merging lip
+//! ([`render`](mod@render)), or audio chunks turned into frames as they come ([`engine`]), both merging lip
 //! sync and expression by channel class ([`merge`]).
 
 pub mod engine;
