@@ -1,9 +1,8 @@
 // The previous generation's wrapper API on top of the new engine, so a site migrates by changing
 // an import (`import { AnimasyncCompat } from 'animasync-face/compat'`). Audio given without a
 // rate is 16 kHz mono, as before. README "Migrating" maps each call to the new API.
-import init, { Engine } from './index.js';
+import init, { Engine, frameRate } from './index.js';
 
-const FPS = 30;
 const CHANNELS = 52;
 
 /** @typedef {{ blendshapes: Float32Array, frame_count: number, fps: number, mode: string }} ProcessResult */
@@ -31,7 +30,7 @@ export class AnimasyncCompat {
   }
 
   #result(blendshapes) {
-    return { blendshapes, frame_count: blendshapes.length / CHANNELS, fps: FPS, mode: this.#mode };
+    return { blendshapes, frame_count: blendshapes.length / CHANNELS, fps: frameRate(), mode: this.#mode };
   }
 
   /** A whole clip of 16 kHz mono PCM -> ProcessResult. Whole clips (this, processAudioBuffer,

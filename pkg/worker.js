@@ -5,10 +5,10 @@
 // options over the start options, the current emotion kept; the stream starts anew at the next
 // audio chunk). Messages out: {type: 'ready', latency, lipsync} (after start and restart),
 // {type: 'frames', frames (transferred), first, count, audioFrame, computeMs, level} where frame
-// `first + k` starts at context frame `audioFrame + k * sampleRate / 30`, `computeMs` is the time
+// `first + k` starts at context frame `audioFrame + k * sampleRate / 30` (`frameRate()`), `computeMs` is the time
 // spent in the engine on the audio pushed since the previous batch and `level` its RMS level
 // (dBFS), and {type: 'error', message, during} (`during`: the type of the message that failed).
-import init, { Engine } from './index.js';
+import init, { Engine, frameRate } from './index.js';
 
 let engine = null;
 let sampleRate = 48000;
@@ -42,7 +42,7 @@ function onAudio({ samples, frame }) {
     busy = 0;
     postMessage({
       type: 'frames', frames, first, count: ready,
-      audioFrame: streamStart + Math.round(first * sampleRate / 30),
+      audioFrame: streamStart + Math.round(first * sampleRate / frameRate()),
       computeMs,
       level,
     }, [frames.buffer]);

@@ -27,6 +27,8 @@ step() { # step NAME COMMAND...: run, keep the log, show its tail on failure
 }
 
 step fmt cargo fmt --all -- --check
+# src/ imports only downwards, stage by stage (README "Structure").
+step layers python3 scripts/check-layers.py
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test

@@ -4,8 +4,8 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use animasync_face::features::{extract_clip, FeatureExtractor, FeatureSpec};
-use animasync_face::resample::{resample_clip, StreamResampler};
+use animasync_face::audio::features::{extract_clip, FeatureExtractor, FeatureSpec};
+use animasync_face::audio::resample::{resample_clip, StreamResampler};
 
 fn speech16k() -> Vec<f32> {
     let reader = hound::WavReader::new(std::io::Cursor::new(
@@ -271,7 +271,7 @@ fn pucker_for(vad: animasync_face::Vad) -> f32 {
 
 #[test]
 fn an_emotion_input_reads_the_vad_set_for_its_frame_whatever_the_chunking() {
-    use animasync_face::temporal::frame_start;
+    use animasync_face::base::time::frame_start;
     use animasync_face::Vad;
     let pucker = ChannelTable::builtin().index_of("mouthPucker").unwrap();
     let pcm = padded_speech(16_000);
@@ -448,7 +448,7 @@ fn manifests_are_checked_against_the_model() {
 
 // ---------------------------------------------------------------- recurrent state
 
-use animasync_face::model::{Held, Input};
+use animasync_face::base::onnx::{Held, Input};
 use animasync_face::{ModelManifest, OnnxModel};
 
 /// `LEAKY_MANIFEST` with its `state` replaced (`None`: removed).

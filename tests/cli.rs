@@ -429,7 +429,7 @@ fn features_are_the_runtime_features_byte_for_byte() {
             .input;
     assert_eq!(
         values,
-        animasync_face::features::extract_clip(&spec, &samples).unwrap()
+        animasync_face::audio::features::extract_clip(&spec, &samples).unwrap()
     );
     assert_fails(
         &["features", &wav, "--manifest", &manifest, "--out", "x.json"],

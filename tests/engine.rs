@@ -4,8 +4,8 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use animasync_face::resample::resample_clip;
-use animasync_face::smoothing::damp_turns;
+use animasync_face::audio::resample::resample_clip;
+use animasync_face::temporal::smoothing::damp_turns;
 use animasync_face::{
     render, ChannelTable, CompileMode, EmotionTaxonomy, Engine, EngineOptions, ExpressionCompiler,
     FaceError, Intensity, Latency, LipSyncSource, ModelLipSync, ModelManifest, Pcm, PresetLibrary,

@@ -5,7 +5,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use animasync_face::eyes::EyeMotion;
+use animasync_face::temporal::eyes::EyeMotion;
 use animasync_face::{
     render, ChannelTable, CompileMode, ExpressionCompiler, Intensity, Pcm, PresetLibrary,
     RenderOptions, Rendered, Scenario, SignalMouth, SmoothingParams, SmoothingSet, TemporalParams,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 
 import init, {
-  channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad,
+  channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad, frameRate,
   PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion, TextClassifier,
 } from 'animasync-face';
 
@@ -47,6 +47,14 @@ test('channel names, table, taxonomy and modes', () => {
   assert.deepEqual(compileModes(), ['expressive', 'archetype', 'parametric', 'overlay-e']);
   const anchor = taxonomy.emotions.find((e) => e.id === 'joy').vad[2];
   assert.deepEqual(Array.from(levelVad('joy', 3), (x) => Math.fround(x)), anchor.map(Math.fround));
+});
+
+test('the frame rate is the one every result reports', () => {
+  assert.equal(frameRate(), 30);
+  const engine = new Engine();
+  const clip = engine.processClip(new Float32Array(16000), 16000);
+  assert.equal(clip.fps, frameRate());
+  engine.free();
 });
 
 test('the built-in library round-trips exactly and matches data/presets.json', async () => {

@@ -5,15 +5,12 @@ import {
   init, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad, PresetLibrary,
 } from 'animasync-face';
 
-import { weightsPanel } from '../demo/panel.js';
+import { errorBox } from '../shared/page.js';
+import { weightsPanel } from '../shared/panel.js';
 
 const $ = (id) => document.getElementById(id);
 
-function showError(message) {
-  const box = $('error');
-  box.textContent = message;
-  box.hidden = false;
-}
+const { show: showError } = errorBox();
 
 function fillEmotions(taxonomy) {
   const select = $('emotion');

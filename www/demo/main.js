@@ -1,7 +1,7 @@
 // The demo: speak (or play a recording) and the avatar speaks and emotes with you.
 //
 // Frames come from the microphone (animasync-face/microphone: AudioWorklet -> Web Worker ->
-// wasm Engine) or from a file (sources.js: the engine on this thread, fed just ahead of the
+// wasm Engine) or from a file (../shared/clip-player.js: the engine on this thread, fed just ahead of the
 // playhead); each carries its audio-context time. Every animation frame shows the frame for
 // `display time = source clock - display delay`:
 //  - microphone: delay = mic.latency (the engine's look-ahead and resampling plus the capture
@@ -12,12 +12,15 @@
 //    hear rather than with the sound the context is rendering.
 // The VRM driver (animasync-face/vrm) interpolates the queued frames at that time and applies
 // them; between sources the face rests on the chosen emotion with blinks (IdleFace).
-import init, { channelNames, channelTable, classifyEmotion, emotionTaxonomy, PresetLibrary } from 'animasync-face';
+import init, { channelNames, channelTable, classifyEmotion, emotionTaxonomy, frameRate, PresetLibrary } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { VrmFaceDriver } from 'animasync-face/vrm';
 
-import { FPS, SmoothClock, PauseTurns, IdleFace, ClipPlayer, decodeMono } from './sources.js';
-import { weightsPanel, emotionChips } from './panel.js';
+import { SmoothClock, decodeMono } from '../shared/audio.js';
+import { ClipPlayer } from '../shared/clip-player.js';
+import { errorBox, reason } from '../shared/page.js';
+import { weightsPanel, emotionChips } from '../shared/panel.js';
+import { PauseTurns, IdleFace } from './sources.js';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_AVATAR = '/avatar/default.vrm';
@@ -52,22 +55,8 @@ const demo = {
 };
 window.demo = demo;
 
-/** Shows a message a visitor can act on; messages gather in the box until it is dismissed. */
-function showError(message) {
-  demo.errors.push(message);
-  const box = $('error-text');
-  if ($('error').hidden) box.replaceChildren();
-  if ([...box.children].some((p) => p.textContent === message)) return;
-  const line = document.createElement('p');
-  line.textContent = message;
-  box.append(line);
-  $('error').hidden = false;
-}
-function clearError() {
-  $('error').hidden = true;
-}
-$('error-close').addEventListener('click', clearError);
-const reason = (error) => String(error?.message ?? error).replace(/\.$/, '');
+// Messages a visitor can act on gather in the box until it is dismissed.
+const { show: showError, clear: clearError } = errorBox({ gather: true, log: demo.errors });
 
 // ---------------------------------------------------------------- state
 
@@ -105,7 +94,7 @@ function onFrames(event, from) {
   from.firstTime ??= event.time;
   demo.frames += event.count;
   for (let k = 0; k < event.count; k++) demo.jawTrace.push(event.frames[k * 52 + JAW_OPEN]);
-  if (demo.jawTrace.length > 30 * FPS) demo.jawTrace.splice(0, demo.jawTrace.length - 30 * FPS);
+  if (demo.jawTrace.length > 30 * frameRate()) demo.jawTrace.splice(0, demo.jawTrace.length - 30 * frameRate());
   const now = performance.now();
   arrivals.push([now, event.count]);
   if (event.computeMs > 0) {
@@ -115,10 +104,10 @@ function onFrames(event, from) {
     demo.computeMs = computes.toSorted((a, b) => a - b)[computes.length >> 1];
   }
   if (from.kind === 'microphone') {
-    lags.push((from.clock.now() - (event.time + event.count / FPS)) * 1000);
+    lags.push((from.clock.now() - (event.time + event.count / frameRate())) * 1000);
     if (lags.length > 30) lags.shift();
     demo.arrivalLagMs = lags.toSorted((a, b) => a - b)[lags.length >> 1];
-    if (autoTurns() && Number.isFinite(event.level) && micTurns.feed(event.level, event.count / FPS)) newTurn(true);
+    if (autoTurns() && Number.isFinite(event.level) && micTurns.feed(event.level, event.count / frameRate())) newTurn(true);
   }
 }
 
@@ -208,7 +197,7 @@ async function startMic() {
     return;
   }
   from.clock = new SmoothClock(from.mic.context);
-  from.delay = from.mic.latency + 1 / FPS + 0.015;
+  from.delay = from.mic.latency + 1 / frameRate() + 0.015;
   micTurns.reset();
   driver.reset();
   arrivals.length = 0;
@@ -486,7 +475,7 @@ async function main() {
     showError('This browser cannot capture the microphone here (no AudioWorklet or getUserMedia; pages must be served over https or from localhost): use a current Chrome, Edge, Firefox or Safari. Audio files still play.');
   }
 
-  const { Stage, webglSupport } = await import('./stage.js');
+  const { Stage, webglSupport } = await import('../shared/stage.js');
   const webgl = webglSupport();
   if (webgl) {
     const pixelRatio = Number(new URLSearchParams(location.search).get('pixelRatio')) || undefined;

@@ -7,15 +7,19 @@
 // Out: {id, results: [{set, frameCount, turns, blendshapes, vad, speech, lipsync}], ms}
 //      or {id, error} (the message of the first set that failed).
 // The worker keeps nothing between messages: every request carries all it needs.
-import init, { PresetLibrary, renderScenario } from '/pkg/index.js';
-
-const ready = init();
+//
+// Workers have no import map, so the page resolves the package's name ('animasync-face') through
+// its own and passes the URL as the `package` query parameter of this script.
+const ready = import(new URL(self.location.href).searchParams.get('package')).then(async (pkg) => {
+  await pkg.init();
+  return pkg;
+});
 
 self.onmessage = async ({ data }) => {
   const { id } = data;
   let library = null;
   try {
-    await ready;
+    const { PresetLibrary, renderScenario } = await ready;
     const started = performance.now();
     library = PresetLibrary.fromJson(data.library);
     const results = data.sets.map((set) => {

@@ -4,10 +4,12 @@
 // valence/arousal/dominance and of the speech gate, with the turn boundaries marked. CURRENT,
 // MIDDLE and none can play side by side (three avatars, overlaid curves). An edit of the library
 // re-renders the scenario without stopping the sound.
+import { frameRate } from 'animasync-face';
 import { VrmFaceDriver } from 'animasync-face/vrm';
-import { SmoothClock, decodeMono } from '/demo/sources.js';
 
-const FPS = 30;
+import { SmoothClock, decodeMono } from '../shared/audio.js';
+import { reason } from '../shared/page.js';
+
 const SETS = ['current', 'middle', 'none'];
 const SET_LABEL = { current: 'CURRENT', middle: 'MIDDLE', none: 'none' };
 const SET_DASH = { current: [], middle: [7, 4], none: [1.5, 3.5] };
@@ -26,7 +28,6 @@ const VAD_COLOURS = ['#2e8b57', '#d9622b', '#6b5b95'];
 export const BOUNDARY_RGB = [200, 40, 90];
 const BOUNDARY = `rgb(${BOUNDARY_RGB.join(',')})`;
 const RERENDER_MS = 150; // an edit re-renders the scenario after this pause
-const reason = (error) => String(error?.message ?? error).replace(/\.$/, '');
 
 // The timeline's layout, in CSS pixels.
 const PLOT = { left: 36, right: 10, labels: 24, channels: 112, gap: 10, vad: 64, axis: 18 };
@@ -136,7 +137,7 @@ export class ScenarioPanel {
       const frames = this.frameCount();
       if (!frames || width <= 0) return;
       const x = Math.min(Math.max(event.clientX - box.left - PLOT.left, 0), width);
-      this.seek(((x / width) * frames) / FPS);
+      this.seek(((x / width) * frames) / frameRate());
     };
     el.canvas.addEventListener('pointerdown', (event) => { dragging = true; el.canvas.setPointerCapture(event.pointerId); seekTo(event); });
     el.canvas.addEventListener('pointermove', (event) => { if (dragging) seekTo(event); });
@@ -275,12 +276,12 @@ export class ScenarioPanel {
   buildBuffer() {
     const first = this.results.values().next().value;
     const context = this.audioContext();
-    const length = Math.max(1, Math.ceil((first.frameCount / FPS) * context.sampleRate));
+    const length = Math.max(1, Math.ceil((first.frameCount / frameRate()) * context.sampleRate));
     this.buffer = context.createBuffer(1, length, context.sampleRate);
     const out = this.buffer.getChannelData(0);
     this.scenario.audio.forEach((audio, i) => {
       if (!audio) return;
-      const at = Math.round((first.turns[i].startFrame / FPS) * context.sampleRate);
+      const at = Math.round((first.turns[i].startFrame / frameRate()) * context.sampleRate);
       out.set(audio.samples.subarray(0, Math.max(0, out.length - at)), at);
     });
   }
@@ -292,7 +293,10 @@ export class ScenarioPanel {
   /** Renders `scenario` with the library as it is now, in the worker. */
   render(scenario) {
     if (!this.worker) {
-      this.worker = new Worker('/viewer/scenario-worker.js', { type: 'module' });
+      // A worker has no import map: it imports the package from the URL the page's map gives.
+      const url = new URL('./scenario-worker.js', import.meta.url);
+      url.searchParams.set('package', import.meta.resolve('animasync-face'));
+      this.worker = new Worker(url, { type: 'module' });
       this.worker.onmessage = ({ data }) => {
         const request = this.requests.get(data.id);
         this.requests.delete(data.id);
@@ -373,7 +377,7 @@ export class ScenarioPanel {
   // -------------------------------------------------------------- playback
 
   frameCount() { return this.results.values().next().value?.frameCount ?? 0; }
-  duration() { return this.frameCount() / FPS; }
+  duration() { return this.frameCount() / frameRate(); }
 
   /** Seconds into the scenario that are being heard now. */
   time() {
@@ -446,7 +450,7 @@ export class ScenarioPanel {
   weightsAt(set, seconds, out = new Float32Array(52)) {
     const r = this.results.get(set);
     if (!r || r.frameCount === 0) return out.fill(0);
-    const position = Math.min(Math.max(seconds * FPS - 0.5, 0), r.frameCount - 1);
+    const position = Math.min(Math.max(seconds * frameRate() - 0.5, 0), r.frameCount - 1);
     const a = Math.floor(position);
     const b = Math.min(a + 1, r.frameCount - 1);
     const t = position - a;
@@ -582,9 +586,9 @@ export class ScenarioPanel {
       button.style.setProperty('--from', String(span.startFrame / first.frameCount));
       button.style.setProperty('--to', String(span.endFrame / first.frameCount));
       button.textContent = `${i + 1} · ${turn.emotion} ${intensity}`.trim();
-      button.title = `${turn.text ? `“${turn.text}” · ` : ''}from ${(span.startFrame / FPS).toFixed(2)} s`;
-      button.setAttribute('aria-label', `Turn ${i + 1}: ${turn.emotion} ${intensity}, from ${(span.startFrame / FPS).toFixed(1)} s`);
-      button.addEventListener('click', () => this.seek(span.startFrame / FPS));
+      button.title = `${turn.text ? `“${turn.text}” · ` : ''}from ${(span.startFrame / frameRate()).toFixed(2)} s`;
+      button.setAttribute('aria-label', `Turn ${i + 1}: ${turn.emotion} ${intensity}, from ${(span.startFrame / frameRate()).toFixed(1)} s`);
+      button.addEventListener('click', () => this.seek(span.startFrame / frameRate()));
       marks.append(button);
     });
   }
@@ -630,7 +634,7 @@ export class ScenarioPanel {
       // Each turn's trailing gap (after its audio), hatched lightly.
       first.turns.forEach((span, i) => {
         const audio = this.scenario.audio[i];
-        const audioFrames = audio ? Math.ceil((audio.samples.length / audio.sampleRate) * FPS) : 0;
+        const audioFrames = audio ? Math.ceil((audio.samples.length / audio.sampleRate) * frameRate()) : 0;
         const from = Math.min(span.startFrame + audioFrames, span.endFrame);
         if (from >= span.endFrame) return;
         g.fillStyle = 'rgba(0, 0, 0, 0.035)';
@@ -687,9 +691,9 @@ export class ScenarioPanel {
     g.textAlign = 'center';
     g.textBaseline = 'top';
     if (frames > 0) {
-      const seconds = frames / FPS;
+      const seconds = frames / frameRate();
       const step = seconds > 30 ? 5 : seconds > 12 ? 2 : 1;
-      for (let s = 0; s <= seconds; s += step) g.fillText(`${s} s`, x(s * FPS), vadBottom + 4);
+      for (let s = 0; s <= seconds; s += step) g.fillText(`${s} s`, x(s * frameRate()), vadBottom + 4);
     }
     // Turn boundaries: every turn's start after the first, across both plots.
     this.boundaries = [];
@@ -719,7 +723,7 @@ export class ScenarioPanel {
     const frames = this.frameCount();
     if (frames > 0) {
       const { ratio, width } = this.plot;
-      const px = (PLOT.left + ((seconds * FPS) / frames) * (width - PLOT.left - PLOT.right)) * ratio;
+      const px = (PLOT.left + ((seconds * frameRate()) / frames) * (width - PLOT.left - PLOT.right)) * ratio;
       g.fillStyle = '#1b1b1b';
       g.fillRect(Math.round(px) - ratio, (PLOT.labels - 4) * ratio, 2 * ratio, (HEIGHT - PLOT.labels - PLOT.axis + 4) * ratio);
     }

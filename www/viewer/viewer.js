@@ -11,6 +11,7 @@ import init, {
   channelNames, channelTable, compileExpression, compileModes, emotionTaxonomy, levelVad, PresetLibrary,
 } from 'animasync-face';
 import { VrmFaceDriver } from 'animasync-face/vrm';
+import { errorBox, reason } from '../shared/page.js';
 import { ScenarioPanel } from './scenario.js';
 
 const $ = (id) => document.getElementById(id);
@@ -24,7 +25,6 @@ const DEFAULT_AVATAR = '/avatar/default.vrm';
 // A chain link (two rounded links), drawn so it does not depend on the fonts installed.
 const LINK_ICON = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round">'
   + '<path d="M6.5 9.5l3-3"/><path d="M7.2 4.6l1.4-1.4a2.6 2.6 0 0 1 3.7 3.7l-1.4 1.4"/><path d="M8.8 11.4l-1.4 1.4a2.6 2.6 0 0 1-3.7-3.7l1.4-1.4"/></svg>';
-const reason = (error) => String(error?.message ?? error).replace(/\.$/, '');
 
 let names;
 let table;
@@ -77,17 +77,8 @@ window.viewer = viewer;
 
 // ---------------------------------------------------------------- messages
 
-function showError(message) {
-  viewer.errors.push(message);
-  const box = $('error-text');
-  box.replaceChildren();
-  const line = document.createElement('p');
-  line.textContent = message;
-  box.append(line);
-  $('error').hidden = false;
-}
-function clearError() { $('error').hidden = true; }
-$('error-close').addEventListener('click', clearError);
+// The latest message replaces the others.
+const { show: showError, clear: clearError } = errorBox({ log: viewer.errors });
 
 let noteTimer = 0;
 function note(text) {
@@ -761,7 +752,7 @@ async function main() {
   changed();
   save();
 
-  const { Stage, webglSupport } = await import('/demo/stage.js');
+  const { Stage, webglSupport } = await import('../shared/stage.js');
   // The demo's stage, framed closer: the face fills the view (an editor looks at the face).
   // `zoom` > 1 frames tighter (the scenario panel's small panes show the face alone).
   class FaceStage extends Stage {

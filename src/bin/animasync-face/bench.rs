@@ -99,7 +99,7 @@ pub fn run(minutes: f64, runs: usize) -> Result<String, String> {
 /// pipeline (resample from 48 kHz + features + model + expression + gate + merge + eyes) of the
 /// streaming engine on `seconds` of synthetic speech pushed in 10 ms chunks.
 pub fn run_model(lips: &Lips, seconds: f64, runs: usize) -> Result<String, String> {
-    use animasync_face::model::{Held, Input};
+    use animasync_face::base::onnx::{Held, Input};
     use animasync_face::{Engine, EngineOptions, Intensity, Latency, ModelManifest, OnnxModel};
     if !(seconds > 0.0 && seconds <= 600.0) || runs == 0 {
         return Err("--seconds must be in (0, 600] and --runs at least 1".into());
@@ -140,7 +140,7 @@ pub fn run_model(lips: &Lips, seconds: f64, runs: usize) -> Result<String, Strin
 
     let rate = 48_000;
     let speech = synthetic_speech(seconds);
-    let at_48k = animasync_face::resample::resample_clip(speech.samples(), RATE, rate)
+    let at_48k = animasync_face::audio::resample::resample_clip(speech.samples(), RATE, rate)
         .map_err(|e| e.to_string())?;
     let mut per_frame = Vec::with_capacity(runs);
     let mut frames = 0;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use animasync_face::{
     ChannelTable, CompileMode, EmotionTaxonomy, ExpressionCompiler, FaceError, Intensity, Latency,
-    PresetLibrary, RenderOptions, SmoothingSet, TemporalParams, Vad,
+    PresetLibrary, RenderOptions, SmoothingChoice, SmoothingSet, TemporalParams, Vad,
 };
 
 use crate::bench;
@@ -164,16 +164,16 @@ struct RenderFlags {
 
 impl RenderFlags {
     fn setup(&self) -> Result<RenderSetup, String> {
-        let mut smoothing = TemporalParams::builtin().smoothing(self.smoothing);
-        let overridden = self.gamma.is_some()
-            || self.beta.is_some()
-            || self.sigma.is_some()
-            || self.fade.is_some();
-        smoothing.gamma = self.gamma.unwrap_or(smoothing.gamma);
-        smoothing.beta = self.beta.unwrap_or(smoothing.beta);
-        smoothing.sigma_frames = self.sigma.unwrap_or(smoothing.sigma_frames);
-        smoothing.fade_frames = self.fade.unwrap_or(smoothing.fade_frames);
-        smoothing.validate("smoothing").map_err(|e| e.to_string())?;
+        let choice = SmoothingChoice {
+            set: self.smoothing,
+            gamma: self.gamma,
+            beta: self.beta,
+            sigma_frames: self.sigma,
+            fade_frames: self.fade,
+        };
+        let smoothing = choice
+            .resolve(TemporalParams::builtin())
+            .map_err(|e| e.to_string())?;
         Ok(RenderSetup {
             library: load_library(&self.presets)?,
             options: RenderOptions {
@@ -182,11 +182,7 @@ impl RenderFlags {
                 causal: self.causal,
                 eye_motion: true,
             },
-            smoothing_name: if overridden {
-                "custom".into()
-            } else {
-                self.smoothing.to_string()
-            },
+            smoothing_name: choice.name().into(),
             lips: render_cmd::load_lips(
                 &self.model,
                 &self.manifest,

@@ -6,14 +6,17 @@ use std::path::{Path, PathBuf};
 
 use std::io::Write;
 
-use animasync_face::features::extract_clip;
-use animasync_face::resample::resample_clip;
+use animasync_face::audio::features::extract_clip;
+use animasync_face::audio::resample::resample_clip;
+use animasync_face::lipsync::OwnedLipSyncSource;
 use animasync_face::{
-    render, ChannelTable, Latency, LipSync, LipSyncSource, ModelLipSync, ModelManifest, Pcm,
-    PresetLibrary, RenderOptions, Rendered, Scenario, SmoothingParams, TemporalParams, TurnSpan,
-    Vad, FPS,
+    render, ChannelTable, Latency, LipSync, ModelLipSync, ModelManifest, Pcm, PresetLibrary,
+    RenderOptions, Rendered, Scenario, SmoothingParams, TemporalParams, TurnSpan, Vad, FPS,
 };
 use npyz::WriterBuilder;
+
+/// What drives the lips, owning a model read from disk.
+pub type Lips = OwnedLipSyncSource;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -27,37 +30,20 @@ pub struct RenderSetup {
     pub lips: Lips,
 }
 
-/// What drives the lips: [`LipSyncSource`], owning a model read from disk.
-pub enum Lips {
-    /// A built-in model, by its latency.
-    Builtin(Latency),
-    /// `--model` and `--manifest`: the bytes and the manifest's text.
-    Model(Vec<u8>, String),
-    /// `--fallback`: the signal-processing fallback.
-    Fallback,
-}
-
-impl Lips {
-    pub fn source(&self) -> LipSyncSource<'_> {
-        match self {
-            Lips::Builtin(latency) => LipSyncSource::Builtin(*latency),
-            Lips::Model(bytes, manifest) => LipSyncSource::Model(bytes, manifest),
-            Lips::Fallback => LipSyncSource::Fallback,
-        }
-    }
-}
-
 impl RenderSetup {
     /// A fresh lip sync for one render (each parallel render gets its own).
     fn lipsync(&self) -> Result<Box<dyn LipSync>, String> {
-        self.lips.source().build().map_err(|e| e.to_string())
+        self.lips
+            .source()
+            .build(TemporalParams::builtin())
+            .map_err(|e| e.to_string())
     }
 }
 
 /// Reads `--model` and `--manifest` (both or neither) and picks what drives the lips by the
-/// library's rule ([`LipSyncSource::choose`]): the model read, the fallback (`fallback`), or the
-/// built-in model for `latency`, `default` when not given (playback for `lipsync` and `render`,
-/// which read whole files).
+/// library's rule ([`OwnedLipSyncSource::choose`]): the model read, the fallback (`fallback`), or
+/// the built-in model for `latency`, `default` when not given (playback for `lipsync` and
+/// `render`, which read whole files).
 pub fn load_lips(
     model: &Option<PathBuf>,
     manifest: &Option<PathBuf>,
@@ -72,28 +58,17 @@ pub fn load_lips(
                 .map_err(|e| format!("cannot read {}: {e}", model.display()))?;
             let text = std::fs::read_to_string(manifest)
                 .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-            Some((bytes, text, model, manifest))
+            Some((bytes, text))
         }
         _ => return Err("--model and --manifest go together".into()),
     };
-    let latency = LipSyncSource::choose(
-        files.as_ref().map(|(b, t, ..)| (b.as_slice(), t.as_str())),
-        fallback,
-        latency,
-        default,
-    )
-    .map_err(|e| e.to_string())?
-    .latency();
-    Ok(match (latency, files) {
-        (Some(latency), _) => Lips::Builtin(latency),
-        (None, Some((bytes, text, model, manifest))) => {
-            // Fail now, with the file names, rather than once per scenario.
-            ModelLipSync::new(&bytes, &text)
-                .map_err(|e| format!("{} + {}: {e}", model.display(), manifest.display()))?;
-            Lips::Model(bytes, text)
-        }
-        (None, None) => Lips::Fallback,
-    })
+    let lips = Lips::choose(files, fallback, latency, default).map_err(|e| e.to_string())?;
+    if let (Lips::Model(bytes, text), Some(model), Some(manifest)) = (&lips, model, manifest) {
+        // Fail now, with the file names, rather than once per scenario.
+        ModelLipSync::new(bytes, text)
+            .map_err(|e| format!("{} + {}: {e}", model.display(), manifest.display()))?;
+    }
+    Ok(lips)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
