@@ -35,31 +35,50 @@ pub(crate) fn smoothing_from_js(value: &JsValue) -> Result<SmoothingParams, JsEr
             ..SmoothingChoice::default()
         }
     } else {
-        // Custom values: all four, over the default set (the one rule, `SmoothingChoice`).
+        // Values over a set (the one rule, `SmoothingChoice`, as the CLI's --smoothing with
+        // --gamma etc.): each value given replaces the set's own, `set` defaults to "current".
         check_keys(
             "smoothing",
             value,
-            &["gamma", "beta", "sigmaFrames", "fadeFrames"],
+            &["set", "gamma", "beta", "sigmaFrames", "fadeFrames"],
         )?;
-        let number = |key: &str| -> Result<f64, JsError> {
-            get(value, key)
-                .as_f64()
+        let number = |key: &str| -> Result<Option<f64>, JsError> {
+            let v = get(value, key);
+            if v.is_undefined() {
+                return Ok(None);
+            }
+            v.as_f64()
+                .map(Some)
                 .ok_or_else(|| invalid("smoothing", &format!("`{key}` must be a number")))
         };
-        let (gamma, beta, sigma) = (number("gamma")?, number("beta")?, number("sigmaFrames")?);
+        let set = match get(value, "set") {
+            v if v.is_undefined() => SmoothingSet::default(),
+            v => v
+                .as_string()
+                .ok_or_else(|| {
+                    invalid(
+                        "smoothing",
+                        "`set` must be a string (\"current\", \"middle\" or \"none\")",
+                    )
+                })?
+                .parse()
+                .map_err(js_error)?,
+        };
         let fade = number("fadeFrames")?;
-        if fade.fract() != 0.0 || !(0.0..=600.0).contains(&fade) {
-            return Err(invalid(
-                "smoothing",
-                "`fadeFrames` must be an integer in [0, 600]",
-            ));
+        if let Some(f) = fade {
+            if f.fract() != 0.0 || !(0.0..=600.0).contains(&f) {
+                return Err(invalid(
+                    "smoothing",
+                    "`fadeFrames` must be an integer in [0, 600]",
+                ));
+            }
         }
         SmoothingChoice {
-            set: SmoothingSet::default(),
-            gamma: Some(gamma as f32),
-            beta: Some(beta as f32),
-            sigma_frames: Some(sigma as f32),
-            fade_frames: Some(fade as u32),
+            set,
+            gamma: number("gamma")?.map(|v| v as f32),
+            beta: number("beta")?.map(|v| v as f32),
+            sigma_frames: number("sigmaFrames")?.map(|v| v as f32),
+            fade_frames: fade.map(|f| f as u32),
         }
     };
     choice.resolve(TemporalParams::builtin()).map_err(js_error)

@@ -27,13 +27,15 @@ export interface EmotionInfo {
 }
 export interface EmotionTaxonomyJson { schema: string; version: number; levels: string[]; emotions: EmotionInfo[] }
 export type SmoothingSetName = "current" | "middle" | "none";
-/** Custom smoothing values (see the README's parameter table). */
+/** Smoothing values (see the README's parameter table). */
 export interface SmoothingValues { gamma: number; beta: number; sigmaFrames: number; fadeFrames: number }
+/** A named set (default "current") with any of its values replaced. */
+export interface SmoothingOverride extends Partial<SmoothingValues> { set?: SmoothingSetName }
 /** Mono audio for one turn. */
 export interface TurnAudio { samples: Float32Array; sampleRate: number }
 export interface RenderScenarioOptions {
   /** A named set (default "current") or custom values. */
-  smoothing?: SmoothingSetName | SmoothingValues;
+  smoothing?: SmoothingSetName | SmoothingOverride;
   /** Seed of the eye motion; default 0. */
   seed?: number;
   /** Streaming behaviour (causal fades, no Gaussian smoothing); default false. */
@@ -77,7 +79,7 @@ export interface EngineOptions {
   /** A preset library as JSON text; default the built-in library. */
   presets?: string;
   /** A named set (default "current") or custom values. */
-  smoothing?: SmoothingSetName | SmoothingValues;
+  smoothing?: SmoothingSetName | SmoothingOverride;
   /** Seed of the eye motion; default 0. */
   seed?: number;
   /** Blinks and iris motion; default true. */

@@ -200,6 +200,13 @@ test('renderScenario takes every smoothing set and custom values', async () => {
   const custom = renderScenario(library, monologue, { smoothing: { gamma: 0.3, beta: 0.7, sigmaFrames: 30, fadeFrames: 96 }, audio, seed: 3 });
   assert.deepEqual(custom.blendshapes, frames.current);
   assert.deepEqual(custom.smoothing, { gamma: Math.fround(0.3), beta: Math.fround(0.7), sigmaFrames: 30, fadeFrames: 96 });
+  // Single values replace the chosen set's own, as the CLI's --smoothing SET --gamma X does.
+  assert.deepEqual(renderScenario(library, monologue, { smoothing: { set: 'middle' }, audio, seed: 3 }).blendshapes, frames.middle);
+  const middleGamma = renderScenario(library, monologue, { smoothing: { set: 'middle', gamma: 0.3 }, audio, seed: 3 });
+  assert.deepEqual(middleGamma.smoothing, { gamma: Math.fround(0.3), beta: Math.fround(0.7), sigmaFrames: 25, fadeFrames: 72 });
+  assert.notDeepEqual(middleGamma.blendshapes, frames.middle);
+  assert.deepEqual(renderScenario(library, monologue, { smoothing: { sigmaFrames: 0 }, audio, seed: 3 }).smoothing,
+    { gamma: Math.fround(0.3), beta: Math.fround(0.7), sigmaFrames: 0, fadeFrames: 96 });
   // Same seed, same frames; the eyes follow the seed.
   assert.deepEqual(renderScenario(library, monologue, { audio, seed: 3 }).blendshapes, frames.current);
   assert.notDeepEqual(renderScenario(library, monologue, { audio, seed: 4 }).blendshapes, frames.current);
@@ -215,7 +222,10 @@ test('renderScenario rejects bad scenarios and options with clear errors', async
   throwsWith(() => renderScenario(library, text, { audio: audio.slice(1) }), /`audio` has 2 entries for 3 turns/);
   throwsWith(() => renderScenario(library, text, { audio, smoothing: 'smooth' }), /unknown set "smooth"/);
   throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0, beta: 0.7, sigmaFrames: 30, fadeFrames: 96 } }), /gamma 0 is not in \(0, 1\]/);
-  throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0.3 } }), /`beta` must be a number/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0.3, beta: 'soft' } }), /`beta` must be a number/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { set: 'smooth', gamma: 0.3 } }), /unknown set "smooth"/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { set: 2 } }), /`set` must be a string/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: { fadeFrames: 2.5 } }), /`fadeFrames` must be an integer/);
   throwsWith(() => renderScenario(library, text, { audio, sed: 1 }), /unknown field `sed`/);
   throwsWith(() => renderScenario(library, text, { audio, seed: -1 }), /`seed` must be a non-negative integer/);
   const nan = audio.map((a) => a && { samples: Float32Array.from(a.samples), sampleRate: a.sampleRate });
