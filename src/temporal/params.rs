@@ -105,8 +105,8 @@ impl FromStr for SmoothingSet {
 
 /// What smoothing to use: a named set, with any of its values overridden. The one rule for
 /// every entry point: each value given replaces the set's own, the others stay the set's (the
-/// CLI's `--smoothing` with `--gamma`, `--beta`, `--sigma`, `--fade`; the JS option's custom
-/// values, which give all four, over the default set).
+/// CLI's `--smoothing` with `--gamma`, `--beta`, `--sigma`, `--fade`; the JS option's
+/// `{set?, gamma?, beta?, sigmaFrames?, fadeFrames?}`, `set` "current" unless given).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SmoothingChoice {
     pub set: SmoothingSet,

@@ -34,6 +34,11 @@ pub(crate) fn smoothing_from_js(value: &JsValue) -> Result<SmoothingParams, JsEr
             set: name.parse().map_err(js_error)?,
             ..SmoothingChoice::default()
         }
+    } else if !value.is_object() {
+        return Err(invalid(
+            "smoothing",
+            "must be \"current\", \"middle\", \"none\" or {set?, gamma?, beta?, sigmaFrames?, fadeFrames?}",
+        ));
     } else {
         // Values over a set (the one rule, `SmoothingChoice`, as the CLI's --smoothing with
         // --gamma etc.): each value given replaces the set's own, `set` defaults to "current".

@@ -225,6 +225,8 @@ test('renderScenario rejects bad scenarios and options with clear errors', async
   throwsWith(() => renderScenario(library, text, { audio, smoothing: { gamma: 0.3, beta: 'soft' } }), /`beta` must be a number/);
   throwsWith(() => renderScenario(library, text, { audio, smoothing: { set: 'smooth', gamma: 0.3 } }), /unknown set "smooth"/);
   throwsWith(() => renderScenario(library, text, { audio, smoothing: { set: 2 } }), /`set` must be a string/);
+  throwsWith(() => renderScenario(library, text, { audio, smoothing: 5 }), /smoothing.*must be "current", "middle", "none" or \{set\?/);
+  throwsWith(() => new Engine({ sampleRate: 48000, smoothing: true }), /smoothing.*must be "current", "middle", "none" or \{set\?/);
   throwsWith(() => renderScenario(library, text, { audio, smoothing: { fadeFrames: 2.5 } }), /`fadeFrames` must be an integer/);
   throwsWith(() => renderScenario(library, text, { audio, sed: 1 }), /unknown field `sed`/);
   throwsWith(() => renderScenario(library, text, { audio, seed: -1 }), /`seed` must be a non-negative integer/);
