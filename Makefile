@@ -12,7 +12,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 WASM_TARGET := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
-CARGO_WASM := target/$(WASM_TARGET)/release/animasync_face.wasm
+CARGO_WASM := target/$(WASM_TARGET)/wasm-release/animasync_face.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
@@ -26,10 +26,10 @@ test: setup
 	scripts/test.sh
 
 pkg: setup-rust
-	cargo build --release --target $(WASM_TARGET) --lib
+	cargo build --profile wasm-release --target $(WASM_TARGET) --lib
 	node scripts/check-wasm-simd.mjs $(CARGO_WASM)
 	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
-	@ls -l pkg/animasync_face_bg.wasm
+	@ls -l pkg/animasync_face_bg.wasm; echo "gzip -9: $$(gzip -9 -c pkg/animasync_face_bg.wasm | wc -c) bytes"
 
 setup: setup-rust setup-browser setup-node setup-training
 

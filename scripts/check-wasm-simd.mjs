@@ -3,7 +3,7 @@
 // wasm-bindgen strips the name section). Without `+simd128` (.cargo/config.toml) tract-linalg
 // silently falls back to scalar kernels and inference gets 3-4x slower.
 //
-//   node scripts/check-wasm-simd.mjs target/wasm32-unknown-unknown/release/animasync_face.wasm
+//   node scripts/check-wasm-simd.mjs target/wasm32-unknown-unknown/wasm-release/animasync_face.wasm
 import { readFileSync } from 'node:fs';
 
 const KERNELS = ['wasm_f32_8x8', 'wasm_f32_32x1', 'wasm_i32_4x4'];

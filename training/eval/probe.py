@@ -9,8 +9,9 @@ widened by a frame as the evaluation's p/b/m separation takes it (the probe's hi
 in the span; the evaluation takes a model's lowest aperture there).
 
 By default a logistic regression (a linear read of the window); with `--mlp N` two ReLU layers
-of N units (JAX), trained on every frame of the phones rather than their centres: what a small
-nonlinear detector can read, the ceiling a lip-sync model's closures could reach on this data.
+of N units (JAX), trained with `--corpus` on every frame of the phones rather than their centres
+(with `--data` on the same frames as the linear probe): what a small nonlinear detector reads,
+so what a lip-sync model's closures could at least reach on this data.
 
     # trained on the training speakers' own recordings, clean, at their phone centres
     python3 training/eval/probe.py --corpus
@@ -232,7 +233,7 @@ def main() -> None:
     ap.add_argument("--lookahead", type=int, default=8)
     ap.add_argument("--l2", type=float, default=1000.0, help="the logistic regression's L2 penalty")
     ap.add_argument("--mlp", type=int, metavar="N", help="a two-layer MLP of N units instead of the logistic "
-                                                         "regression, trained on every frame of the phones")
+                                                         "regression (with --corpus, trained on every frame of the phones)")
     ap.add_argument("--f-max", type=float, help="the features' top frequency (default: training/config.json's); "
                                                  "with --corpus only, since generated data holds its own features")
     ap.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "animasync-face")
