@@ -9,47 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startServer, launchBrowser, openPage } from './browser.mjs';
-import { decodeWav } from './wav.mjs';
+import { decodeWav, speechWithPauses } from './wav.mjs';
 
 const asset = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const SPEECH = asset('www/scenarios/arc-monologue-2.wav');
 
-/** 16-bit mono WAV bytes. */
-function encodeWav(samples, sampleRate) {
-  const bytes = Buffer.alloc(44 + samples.length * 2);
-  bytes.write('RIFF', 0);
-  bytes.writeUInt32LE(36 + samples.length * 2, 4);
-  bytes.write('WAVEfmt ', 8);
-  bytes.writeUInt32LE(16, 16);
-  bytes.writeUInt16LE(1, 20);
-  bytes.writeUInt16LE(1, 22);
-  bytes.writeUInt32LE(sampleRate, 24);
-  bytes.writeUInt32LE(sampleRate * 2, 28);
-  bytes.writeUInt16LE(2, 32);
-  bytes.writeUInt16LE(16, 34);
-  bytes.write('data', 36);
-  bytes.writeUInt32LE(samples.length * 2, 40);
-  samples.forEach((x, i) => bytes.writeInt16LE(Math.round(Math.max(-1, Math.min(1, x)) * 32767), 44 + i * 2));
-  return bytes;
-}
-
-/** Two clips, each followed by 1.2 s of silence: speech, and pauses long enough for a new turn. */
-async function speechWithPauses(dir) {
-  const parts = [];
-  let rate;
-  for (const name of ['arc-monologue-2', 'arc-monologue-3']) {
-    const { samples, sampleRate } = decodeWav(await readFile(asset(`www/scenarios/${name}.wav`)));
-    rate = sampleRate;
-    parts.push(samples, new Float32Array(Math.round(1.2 * sampleRate)));
-  }
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
+/** speechWithPauses, written into `dir`. */
+async function speechWithPausesFile(dir) {
   const path = join(dir, 'speech-with-pauses.wav');
-  await writeFile(path, encodeWav(all, rate));
+  await writeFile(path, await speechWithPauses());
   return path;
 }
 
@@ -63,7 +31,7 @@ before(async () => {
   browser = await launchBrowser([
     '--use-fake-ui-for-media-stream',
     '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${await speechWithPauses(dir)}`,
+    `--use-file-for-fake-audio-capture=${await speechWithPausesFile(dir)}`,
     '--autoplay-policy=no-user-gesture-required',
   ]);
 });
