@@ -164,6 +164,30 @@ test('file: the clip plays with the face in sync, and joy raises the smile', asy
   await page.close();
 });
 
+test('voice: a recorded line streams through an <audio> element, its sound delayed, the face in sync', async () => {
+  const { page, errors } = await openDemo();
+  await page.click('#voice');
+  await page.waitForFunction(() => window.demo.source === 'voice', null, { timeout: 20_000 });
+  await page.waitForFunction(() => window.demo.frames > 60, null, { timeout: 20_000 });
+  const status = await page.textContent('#status');
+  assert.match(status, /voice: arc-monologue-1\.wav \d+\.\d \/ \d+\.\d s/);
+  assert.match(status, /in sync with playback/);
+  assert.match(status, /animasync-lipsync-playback/);
+  assert.match(await page.getAttribute('#stat-latency', 'title'), /delayed by 1\d\d ms/);
+  // The line ends; the source stops by itself once its delayed sound has been heard.
+  await page.waitForFunction(() => window.demo.source === null, null, { timeout: 20_000 });
+  const jaw = await page.evaluate(() => window.demo.jawTrace);
+  assert.ok(jaw.length >= 80, `frames for the 3.2 s line: ${jaw.length}`);
+  assert.ok(Math.max(...jaw) > 0.3, `the jaw opens with the voice: max ${Math.max(...jaw)}`);
+  // Pressed again, the next line plays on the same element and context.
+  await page.click('#voice');
+  await page.waitForFunction(() => /arc-monologue-2\.wav/.test(document.querySelector('#stat-source').textContent), null, { timeout: 20_000 });
+  await page.click('#stop-file');
+  assert.equal(await page.evaluate(() => window.demo.source), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('files that are not audio or not an avatar are refused with what to do; dropped files play', async () => {
   const { page, errors } = await openDemo();
   await page.setInputFiles('#audio-file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('these are not samples') });
