@@ -59,13 +59,16 @@ step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
 step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs
 step js-types npx tsc -p tests/js/tsconfig.json
-step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs
+step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs tests/js/audio-source.test.mjs
+# The examples from the packed package: the plain page over node_modules, and a fresh Vite app
+# outside the repository (the packed package and Vite from the npm registry), built and run.
+step js-examples node --test --test-concurrency=1 tests/js/examples.test.mjs
 
 # Counts, per suite, from the logs.
 echo
 echo "Test counts:"
 total=0
-for name in rust-native py-eval-metrics rust-wasm-node rust-wasm-chromium js-node js-browser; do
+for name in rust-native py-eval-metrics rust-wasm-node rust-wasm-chromium js-node js-browser js-examples; do
   case $name in
     py-*) n=$(grep -oE '^Ran [0-9]+ test' "$LOGS/$name.log" | awk '{s += $2} END {print s + 0}') ;;
     rust-*) n=$(grep -oE 'test result: ok\. [0-9]+ passed' "$LOGS/$name.log" | awk '{s += $4} END {print s + 0}') ;;
