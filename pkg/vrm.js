@@ -65,7 +65,7 @@ const LOWER_TO_CHANNEL = new Map(CHANNEL_NAMES.map((name, i) => [name.toLowerCas
 
 // ---------------------------------------------------------------- presets mapping
 
-// Tunables of the presets path (heuristics, documented in vrm.d.ts and the README):
+// Tunables of the presets path (heuristics, documented in vrm.d.ts and pkg/README.md):
 /** Lip rounding (max of funnel, pucker) at which the lips count as fully round. */
 const ROUND_FULL = 0.5;
 /** Lip spreading (max of stretch, half the smile) at which the lips count as fully spread. */

@@ -86,7 +86,7 @@ test('microphone: the face follows the voice for 20 seconds, the canvas shows th
   assert.ok(Math.max(...shown) - Math.min(...shown) > 0.15, `the panel's jawOpen follows: ${Math.min(...shown)}..${Math.max(...shown)}`);
   // Frames received per second, over every 2 s window (one a second) of the 20: a window that
   // short still catches a stall, and is not fooled by the page's thread being busy for a moment
-  // (a software-rasterised picture holds it for up to a few hundred ms; see README "Demo").
+  // (a software-rasterised picture holds it for up to a few hundred ms; see docs/demo.md).
   const rates = [];
   for (let second = 2; second <= 20; second++) {
     const from = samples.findLast((s) => s.t <= (second - 2) * 1000) ?? samples[0];

@@ -35,7 +35,7 @@ const AUDIO_EXTENSIONS = /\.(wav|wave|mp3|ogg|oga|opus|flac|m4a|aac|webm)$/i;
 // (the same path a TTS stream or a call's remote voice would take).
 const VOICE_LINES = ['/scenarios/arc-monologue-1.wav', '/scenarios/arc-monologue-2.wav', '/scenarios/arc-monologue-3.wav'];
 
-// What tests and curious visitors can read (see README "Demo").
+// What tests and curious visitors can read (see docs/demo.md).
 const demo = {
   ready: false,
   source: null, // 'microphone' | 'voice' | 'file' | null
