@@ -152,7 +152,19 @@ export async function startAudioSource(source, options = {}) {
   }
 
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  const nodes = []; // nodes made here, disconnected by stop()
+  const nodes = []; // nodes made here (capture, mute, delay), disconnected by stop()
+  let direct = false; // whether input -> output was connected here, undelayed
+  // Undoes only what this call connected: the page's node keeps its other connections, and a
+  // media element on the page's context keeps playing to its output, undelayed.
+  const unwire = () => {
+    for (const node of nodes) {
+      try { input.disconnect(node); } catch { /* input was not connected to this node */ }
+      node.disconnect();
+    }
+    if (direct && kind !== 'element') input.disconnect(output);
+    if (kind === 'stream') input.disconnect();
+    if (kind === 'element' && output && !owned && !direct) input.connect(output);
+  };
   try {
     await context.audioWorklet.addModule(new URL('./worklet.js', import.meta.url));
     const transfer = engine.model ? [engine.model.buffer] : [];
@@ -165,14 +177,15 @@ export async function startAudioSource(source, options = {}) {
     if (emotion) worker.postMessage({ type: 'emotion', request: emotion });
 
     const capture = new AudioWorkletNode(context, 'animasync-capture', { processorOptions: { chunk } });
+    nodes.push(capture);
     const channel = new MessageChannel();
     capture.port.postMessage({ type: 'connect', port: channel.port1 }, [channel.port1]);
     worker.postMessage({ type: 'connect', port: channel.port2 }, [channel.port2]);
     // A silent path to the destination keeps the capture node pulled by the audio graph.
     const mute = context.createGain();
     mute.gain.value = 0;
+    nodes.push(mute);
     input.connect(capture).connect(mute).connect(context.destination);
-    nodes.push(capture, mute);
 
     const frameDelay = (latency) => latency + 1 / 30 + OUTPUT_DELAY_MARGIN;
     let delay = null;
@@ -180,10 +193,11 @@ export async function startAudioSource(source, options = {}) {
       if (delayOutput !== false) {
         delay = context.createDelay(MAX_OUTPUT_DELAY);
         delay.delayTime.value = delayOutput === true ? Math.min(MAX_OUTPUT_DELAY, frameDelay(info.latency + chunk / context.sampleRate)) : delayOutput;
-        input.connect(delay).connect(output);
         nodes.push(delay);
+        input.connect(delay).connect(output);
       } else {
         input.connect(output);
+        direct = true;
       }
     }
 
@@ -234,14 +248,7 @@ export async function startAudioSource(source, options = {}) {
         if (stopped) return;
         stopped = true;
         capture.port.postMessage({ type: 'stop' });
-        for (const node of nodes) node.disconnect();
-        // Only what this call connected: the page's node keeps its other connections, and a
-        // media element played without delay keeps playing to its output.
-        input.disconnect(capture);
-        if (delay) input.disconnect(delay);
-        else if (output && kind !== 'element') input.disconnect(output);
-        if (delay && kind === 'element' && !owned) input.connect(output);
-        if (kind === 'stream') input.disconnect();
+        unwire();
         worker.postMessage({ type: 'stop' });
         worker.terminate();
         closeContext();
@@ -251,7 +258,7 @@ export async function startAudioSource(source, options = {}) {
     return handle;
   } catch (error) {
     worker.terminate();
-    for (const node of nodes) node.disconnect();
+    unwire();
     closeContext();
     throw error instanceof AudioSourceError ? error : new AudioSourceError('engine', error.message, error);
   }

@@ -12,6 +12,7 @@ window.example = example;
 
 const renderer = new THREE.WebGLRenderer({ canvas: $('view'), antialias: true });
 const scene = new THREE.Scene();
+scene.background = new THREE.Color(0xeceff6);
 scene.add(new THREE.HemisphereLight(0xffffff, 0x666666, 2.5));
 const camera = new THREE.PerspectiveCamera(20, 1, 0.05, 10);
 camera.position.set(0, 1.52, 0.75);
