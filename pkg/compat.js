@@ -1,6 +1,6 @@
 // The previous generation's wrapper API on top of the new engine, so a site migrates by changing
 // an import (`import { AnimasyncCompat } from 'animasync-face/compat'`). Audio given without a
-// rate is 16 kHz mono, as before. README "Migrating" maps each call to the new API.
+// rate is 16 kHz mono, as before. docs/javascript-api.md, "Migrating", maps each call to the new API.
 import init, { Engine, frameRate } from './index.js';
 
 const CHANNELS = 52;
@@ -35,7 +35,7 @@ export class AnimasyncCompat {
 
   /** A whole clip of 16 kHz mono PCM -> ProcessResult. Whole clips (this, processAudioBuffer,
    *  processFile) are read by the built-in playback model, or your model; processAudioChunk
-   *  streams with the live one (see `latency` in the README). */
+   *  streams with the live one (see `latency` in docs/javascript-api.md). */
   processAudio(pcm16k) {
     return this.#result(this.#require().processClip(Float32Array.from(pcm16k), 16000).blendshapes);
   }
