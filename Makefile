@@ -87,3 +87,4 @@ bench: pkg setup-node setup-browser
 	cargo run --release --quiet -- bench-model --model models/playback/lipsync.onnx --manifest models/playback/lipsync.json
 	node scripts/bench-browser.mjs
 	node scripts/bench-browser.mjs 15 1000 playback
+	node scripts/bench-first-frame.mjs

@@ -16,7 +16,12 @@ export class AnimasyncCompat {
   async init(options = {}) {
     const { onProgress = () => {}, model, manifest, presets } = options;
     onProgress({ stage: 'wasm', progress: 0 });
-    await init();
+    // The module's bytes as they arrive take the first half (when the server states the size).
+    await init(undefined, {
+      onProgress: ({ loaded, total }) => {
+        if (total) onProgress({ stage: 'wasm', progress: 0.5 * Math.min(loaded / total, 1) });
+      },
+    });
     onProgress({ stage: 'engine', progress: 0.5 });
     this.#engine?.free();
     this.#engine = new Engine({ sampleRate: 16000, model, manifest, presets });

@@ -523,7 +523,14 @@ async function main() {
     showError('This browser has no WebAssembly: use a current Chrome, Edge, Firefox or Safari.');
     return;
   }
-  await init();
+  // The module is most of what a first visit downloads: say how far it has come.
+  const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+  await init(undefined, {
+    onProgress: ({ loaded, total }) => {
+      $('stage-note').textContent = `loading the engine: ${megabytes(loaded)}${total ? ` of ${megabytes(total)}` : ''} MB…`;
+    },
+  });
+  $('stage-note').textContent = 'loading the avatar…';
   names = channelNames();
   JAW_OPEN = names.indexOf('jawOpen');
   const taxonomy = emotionTaxonomy();
