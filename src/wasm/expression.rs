@@ -3,7 +3,8 @@
 use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{check_keys, js_error, js_text, samples_from_js};
+use super::convert::{check_keys, get, js_error, js_text, samples_from_js};
+use super::options::vad_from_js;
 use super::types::{CompileRequestValue, SamplesValue};
 use crate::base::emotion::EmotionTaxonomy;
 use crate::expression::{CompileRequest, ExpressionCompiler, PresetLibrary};
@@ -126,6 +127,10 @@ pub fn compile_expression(
     // serde-wasm-bindgen reads only the fields it knows, so a typo (`levle`) would otherwise
     // surface as a confusing "give exactly one of level or vad".
     check_keys("compile request", &request, &CompileRequest::FIELDS)?;
+    let vad = get(&request, "vad");
+    if !vad.is_undefined() {
+        vad_from_js("compile request", &vad)?;
+    }
     let request: CompileRequest = serde_wasm_bindgen::from_value(request)
         .map_err(|e| JsError::new(&format!("invalid compile request: {e}")))?;
     let weights = request
