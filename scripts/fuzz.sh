@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh long [TARGET...]         10^7 executions or 30 minutes, whichever comes first,
 #                                            one target after another (logs: target/fuzz-logs/)
 #   scripts/fuzz.sh run TARGET [ARGS...]     one target with libFuzzer's own flags
+#   scripts/fuzz.sh report                   the long runs' logs as Markdown table rows
 #
 # Findings land in fuzz/artifacts/TARGET/ (kept out of git); each one found so far is a fixed
 # bug with a regression test (docs/robustness.md lists them). Needs nightly and cargo-fuzz
@@ -73,6 +74,18 @@ case $mode in
         && echo "   ok after $((SECONDS - start)) s" || echo "   FAILED after $((SECONDS - start)) s (see the log)"
       grep -E "^stat::number_of_executed_units|^Done|Test unit written" "$WORK/fuzz-logs/$t.log" || true
     done ;;
+  report) # the long runs' logs as Markdown table rows (docs/robustness.md)
+    for t in "${TARGETS[@]}"; do
+      log=$WORK/fuzz-logs/$t.log
+      [ -f "$log" ] || { echo "| \`$t\` | not run | | | |"; continue; }
+      execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+      secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
+      # A run still going (or killed) has no final stats: its last status line says how far it got.
+      [ -n "$execs" ] || execs="$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#') (unfinished)"
+      crashes=$(grep -c "Test unit written" "$log" || true)
+      rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+      echo "| \`$t\` | $execs | ${secs:-?} s | ${rate:-?} | $crashes |"
+    done ;;
   run) run "$@" ;;
-  *) echo "usage: scripts/fuzz.sh smoke [SECONDS] | long [TARGET...] | run TARGET [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: scripts/fuzz.sh smoke [SECONDS] | long [TARGET...] | run TARGET [ARGS...] | report" >&2; exit 2 ;;
 esac
