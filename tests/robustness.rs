@@ -8,9 +8,11 @@ use animasync_face::audio::wav::read_wav_bytes;
 use animasync_face::expression::CompileRequest;
 use animasync_face::lipsync::LipSyncSource;
 use animasync_face::{
-    Engine, EngineOptions, ExpressionCompiler, FaceError, Intensity, Latency, Pcm, PresetLibrary,
-    CHANNEL_COUNT,
+    Engine, EngineOptions, ExpressionCompiler, FaceError, Intensity, Latency, ModelLipSync,
+    OnnxModel, Pcm, PresetLibrary, TextClassifier, CHANNEL_COUNT,
 };
+use prost::Message;
+use tract_onnx::pb;
 
 const WAV: &[u8] = include_bytes!("fixtures/speech16k.wav");
 
@@ -120,4 +122,75 @@ fn compile_requests_are_weights_or_typed_errors() {
         let err = compile(json).unwrap_err().to_string();
         assert!(err.contains(needle), "{json}: {err}");
     }
+}
+
+/// An ONNX model whose graph names `output` as an output, with `nodes` and no inputs.
+fn model_with_output(output: &str, nodes: Vec<pb::NodeProto>) -> Vec<u8> {
+    pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(pb::GraphProto {
+            name: "g".into(),
+            node: nodes,
+            output: vec![pb::ValueInfoProto {
+                name: output.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// Found by `fuzz/fuzz_targets/onnx_model.rs` (a 617-byte mutation of a fixture model): a graph
+/// output that no input, initializer or node names made tract-onnx panic ("no entry found for
+/// key", `model.rs:187`), which in the browser kills the module for the page's life. The bytes
+/// are now checked before tract translates them, subgraphs included.
+#[test]
+fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
+    let top = model_with_output("ghost", vec![]);
+    let sub = model_with_output(
+        "y",
+        vec![pb::NodeProto {
+            name: "branch".into(),
+            op_type: "If".into(),
+            input: vec!["cond".into()],
+            output: vec!["y".into()],
+            attribute: vec![pb::AttributeProto {
+                name: "then_branch".into(),
+                g: Some(pb::GraphProto {
+                    name: "then".into(),
+                    output: vec![pb::ValueInfoProto {
+                        name: "phantom".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    );
+    for (bytes, needle) in [
+        (&top, "the graph's output \"ghost\" is produced by no input, initializer or node"),
+        (&sub, "the subgraph \"then\" of node \"branch\"'s output \"phantom\""),
+    ] {
+        let err = OnnxModel::from_bytes(bytes).unwrap_err().to_string();
+        assert!(err.contains("cannot read the ONNX model") && err.contains(needle), "{err}");
+        let manifest = include_str!("../models/default/lipsync.json");
+        assert!(ModelLipSync::new(bytes, manifest).is_err());
+        let classifier = TextClassifier::new(
+            bytes,
+            include_str!("fixtures/text_classifier.json"),
+            include_str!("fixtures/text_classifier.vocab.txt"),
+        );
+        let err = classifier.unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+    // A model that names its outputs properly still loads.
+    assert!(OnnxModel::from_bytes(include_bytes!("fixtures/tiny_mlp.onnx")).is_ok());
 }
