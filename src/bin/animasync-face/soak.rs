@@ -206,6 +206,8 @@ pub fn run(
         "ms_per_frame_last_minute": round(last.1, 4),
         "ms_per_frame_slowest_minute": round(slowest_minute, 4),
         "max_push_ms": round(first.max_push_ms, 2),
+        "rss_mb_every_10_minutes": m.iter().step_by(10).map(|s| round(s.0, 1)).collect::<Vec<_>>(),
+        "ms_per_frame_every_10_minutes": m.iter().step_by(10).map(|s| round(s.1, 4)).collect::<Vec<_>>(),
         "realtime_factor": round(minutes * 60.0 / first.wall_s, 0),
         "frames_hash": format!("{:016x}", first.hash),
         "same_seed_same_frames": first.hash == again.hash && first.frames == again.frames,
