@@ -3,7 +3,8 @@
 # corpus seeded from the repository's own files (linked, not copied: target/fuzz-seeds/;
 # FUZZ_WORK=DIR puts the seeds and logs elsewhere).
 #
-#   scripts/fuzz.sh smoke [SECONDS]          every target for SECONDS (20) each; make test runs it
+#   scripts/fuzz.sh smoke [SECONDS [TARGET...]]  every target (or those named) for SECONDS (20)
+#                                            each, from the seeds alone; make test runs it
 #   scripts/fuzz.sh long [TARGET...]         10^7 executions or 30 minutes, whichever comes first,
 #                                            one target after another (logs: target/fuzz-logs/)
 #   scripts/fuzz.sh run TARGET [ARGS...]     one target with libFuzzer's own flags
@@ -19,6 +20,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 TARGETS=(presets_json scenario_json model_manifest text_manifest text_vocab wav onnx_model engine_push compile_request)
 WORK=${FUZZ_WORK:-target} # seeds, logs (outside git)
 SEEDS=$WORK/fuzz-seeds
+CORPUS=fuzz/corpus # what the long runs grow, kept between runs
 
 seed_files() { # the repository files each target's corpus starts from
   case $1 in
@@ -36,17 +38,18 @@ seed_files() { # the repository files each target's corpus starts from
 
 seed() { # seed TARGET: target/fuzz-seeds/TARGET holds links to its seed files
   local dir=$SEEDS/$1
-  rm -rf "$dir" && mkdir -p "$dir" "fuzz/corpus/$1"
+  rm -rf "$dir" && mkdir -p "$dir"
   for f in $(seed_files "$1"); do ln -s "$PWD/$f" "$dir/$(echo "$f" | tr / _)"; done
 }
 
-run() { # run TARGET [LIBFUZZER ARGS...]: one fuzzing process; new inputs go to fuzz/corpus/TARGET
+run() { # run TARGET [LIBFUZZER ARGS...]: one fuzzing process; new inputs go to $CORPUS/TARGET
   local target=$1; shift
   seed "$target"
+  mkdir -p "$CORPUS/$target"
   # engine_push reads its input as a program of pushes: short programs keep it fast.
   local max_len=400000
   [ "$target" = engine_push ] && max_len=4096
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" "$SEEDS/$target" -- \
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$CORPUS/$target" "$SEEDS/$target" -- \
     -rss_limit_mb=4096 -max_len=$max_len "$@"
 }
 
@@ -54,6 +57,10 @@ mode=${1:-smoke}; shift || true
 case $mode in
   smoke)
     seconds=${1:-20}
+    [ $# -gt 1 ] && TARGETS=("${@:2}")
+    # From the seeds alone, so the smoke's time does not grow with the long runs' corpora.
+    CORPUS=$WORK/fuzz-smoke-corpus
+    rm -rf "$CORPUS"
     cargo +nightly fuzz build --fuzz-dir fuzz
     for t in "${TARGETS[@]}"; do
       echo "== $t (${seconds} s)"
@@ -87,5 +94,5 @@ case $mode in
       echo "| \`$t\` | $execs | ${secs:-?} s | ${rate:-?} | $crashes |"
     done ;;
   run) run "$@" ;;
-  *) echo "usage: scripts/fuzz.sh smoke [SECONDS] | long [TARGET...] | run TARGET [ARGS...] | report" >&2; exit 2 ;;
+  *) echo "usage: scripts/fuzz.sh smoke [SECONDS [TARGET...]] | long [TARGET...] | run TARGET [ARGS...] | report" >&2; exit 2 ;;
 esac

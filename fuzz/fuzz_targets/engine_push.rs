@@ -1,12 +1,13 @@
 //! `Engine::push` (the worker's hot path) with arbitrary sample arrays and chunkings: the input
 //! is a little program. Byte 0 picks the engine (built-in live model or the fallback, at one of
 //! four rates); then each op byte pushes a chunk (raw f32 bits, values from a table of
-//! hostile ones: NaN, infinities, denormals, huge, signed zero; a tone of up to 16k samples;
+//! hostile ones: NaN, infinities, denormals, huge, signed zero; a tone of up to 4096 samples;
 //! an empty chunk), changes the emotion (valid or not, any level or VAD), takes frames,
-//! finishes or resets. Checks: a chunk is refused exactly when it holds a non-finite sample or
-//! one beyond `MAX_SAMPLE` (before that rule a finite 3e38 overflowed the features and every
-//! later push failed; the JS hostile sweep found it); every frame is 52 finite weights in
-//! [0, 1]; a stream yields exactly the frames its audio covers.
+//! finishes or resets, up to two seconds of audio per input. Checks: a chunk is refused
+//! exactly when it holds a non-finite sample or one beyond `MAX_SAMPLE` (before that rule a
+//! finite 3e38 overflowed the features and every later push failed; the JS hostile sweep found
+//! it); every frame is 52 finite weights in [0, 1]; a stream yields exactly the frames its
+//! audio covers.
 #![no_main]
 use std::cell::RefCell;
 
@@ -122,7 +123,13 @@ fn run(engine: &mut Engine, rate: u32, mut input: Bytes) {
             frames: 0,
         };
     };
+    // At most two seconds of audio per input: a few bytes can ask for a long tone, and a
+    // fuzzer spending seconds per input finds little.
+    let mut budget = 2 * rate as usize;
     while let Some(op) = input.byte() {
+        if stream.samples > budget {
+            break;
+        }
         match op % 10 {
             // Raw bits: anything an f32 can hold.
             0 | 1 => {
@@ -139,9 +146,9 @@ fn run(engine: &mut Engine, rate: u32, mut input: Bytes) {
                     .collect();
                 push(engine, &mut stream, &chunk);
             }
-            // A tone of any length up to 16k samples, at any amplitude (loud clips).
+            // A tone of any length up to 4096 samples, at any amplitude (loud clips).
             4 => {
-                let n = usize::from(input.u16().unwrap_or(0) % 16_384);
+                let n = usize::from(input.u16().unwrap_or(0) % 4_096);
                 let amplitude = f32::from(input.byte().unwrap_or(1)) / 16.0;
                 let chunk: Vec<f32> = (0..n)
                     .map(|i| amplitude * (i as f32 * 0.07).sin())
@@ -168,8 +175,12 @@ fn run(engine: &mut Engine, rate: u32, mut input: Bytes) {
                 let _ = engine.set_emotion(emotion, intensity);
             }
             7 => take(engine, &mut stream),
-            8 => finish(engine, &mut stream),
+            8 => {
+                budget = budget.saturating_sub(stream.samples);
+                finish(engine, &mut stream)
+            }
             _ => {
+                budget = budget.saturating_sub(stream.samples);
                 engine.reset().expect("reset");
                 stream = Stream {
                     samples: 0,
