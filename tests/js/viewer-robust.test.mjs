@@ -162,7 +162,8 @@ test('a 50 MB file is not imported, and says why; the library is unchanged', { t
   assert.equal(memoryAfter, memoryBefore, 'the file never reached the wasm memory');
   // The same file offered as a scenario: refused before it is read, the scenario panel says so.
   await page.locator('#scenario-files').setInputFiles(big);
-  await page.waitForFunction(() => document.body.textContent.includes('"huge-presets.json" was not loaded: it is 50.0 MB'));
+  await page.waitForFunction(() => document.getElementById('error-text').textContent.includes('"huge-presets.json" was not loaded: it is 50.0 MB'));
+  await shoot(page, 'viewer-scenario-50mb');
   assert.equal(await page.evaluate(() => window.viewer.library.size), 48);
   assert.deepEqual(errors, []);
   await page.close();
