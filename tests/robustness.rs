@@ -176,11 +176,20 @@ fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
         }],
     );
     for (bytes, needle) in [
-        (&top, "the graph's output \"ghost\" is produced by no input, initializer or node"),
-        (&sub, "the subgraph \"then\" of node \"branch\"'s output \"phantom\""),
+        (
+            &top,
+            "the graph's output \"ghost\" is produced by no input, initializer or node",
+        ),
+        (
+            &sub,
+            "the subgraph \"then\" of node \"branch\"'s output \"phantom\"",
+        ),
     ] {
         let err = OnnxModel::from_bytes(bytes).unwrap_err().to_string();
-        assert!(err.contains("cannot read the ONNX model") && err.contains(needle), "{err}");
+        assert!(
+            err.contains("cannot read the ONNX model") && err.contains(needle),
+            "{err}"
+        );
         let manifest = include_str!("../models/default/lipsync.json");
         assert!(ModelLipSync::new(bytes, manifest).is_err());
         let classifier = TextClassifier::new(
