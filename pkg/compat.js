@@ -1,6 +1,6 @@
 // The previous generation's wrapper API on top of the new engine, so a site migrates by changing
 // an import (`import { AnimasyncCompat } from 'animasync-face/compat'`). Audio given without a
-// rate is 16 kHz mono, as before. README "Migrating" maps each call to the new API.
+// rate is 16 kHz mono, as before. docs/javascript-api.md, "Migrating", maps each call to the new API.
 import init, { Engine, frameRate } from './index.js';
 
 const CHANNELS = 52;
@@ -25,7 +25,12 @@ export class AnimasyncCompat {
   async init(options = {}) {
     const { onProgress = () => {}, model, manifest, presets } = options;
     onProgress({ stage: 'wasm', progress: 0 });
-    await init();
+    // The module's bytes as they arrive take the first half (when the server states the size).
+    await init(undefined, {
+      onProgress: ({ loaded, total }) => {
+        if (total) onProgress({ stage: 'wasm', progress: 0.5 * Math.min(loaded / total, 1) });
+      },
+    });
     onProgress({ stage: 'engine', progress: 0.5 });
     this.#engine?.free();
     this.#engine = new Engine({ sampleRate: 16000, model, manifest, presets });
@@ -44,7 +49,7 @@ export class AnimasyncCompat {
 
   /** A whole clip of 16 kHz mono PCM -> ProcessResult. Whole clips (this, processAudioBuffer,
    *  processFile) are read by the built-in playback model, or your model; processAudioChunk
-   *  streams with the live one (see `latency` in the README). */
+   *  streams with the live one (see `latency` in docs/javascript-api.md). */
   processAudio(pcm16k) {
     const engine = this.#require();
     return this.#result(engine.processClip(pcm(pcm16k, 'processAudio'), 16000).blendshapes);

@@ -4,10 +4,23 @@ import type { InitInput } from './animasync_face.js';
 
 export * from './animasync_face.js';
 
+/** How much of the WebAssembly module has arrived, in bytes. */
+export interface InitProgress {
+  loaded: number;
+  /** The module's size, or null when the server does not say (or sends it compressed). */
+  total: number | null;
+}
+
+export interface InitOptions {
+  /** Called as the module arrives (first with `loaded` 0), for a loading indicator. */
+  onProgress?: (progress: InitProgress) => void;
+}
+
 /**
  * Loads and instantiates the WebAssembly module, once; later calls return the same promise.
- * Browsers and bundlers fetch the `.wasm` beside the package entry; Node reads it from disk.
- * Pass a URL, Response, bytes or a compiled module to load it from elsewhere.
+ * Browsers and bundlers fetch the `.wasm` beside the package entry (compiled while it downloads
+ * when served as `application/wasm`); Node reads it from disk. Pass a URL, Response, bytes or a
+ * compiled module (or `undefined`) to load it from elsewhere.
  */
-export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+export function init(input?: InitInput | Promise<InitInput>, options?: InitOptions): Promise<void>;
 export default init;

@@ -6,8 +6,8 @@ import { init as initFrom } from './index.js';
 export * from './index.js';
 
 /** See index.js: same contract, but the default `.wasm` is read from the package directory. */
-export function init(input) {
-  return initFrom(input ?? readFile(new URL('./animasync_face_bg.wasm', import.meta.url)));
+export function init(input, options) {
+  return initFrom(input ?? readFile(new URL('./animasync_face_bg.wasm', import.meta.url)), options);
 }
 
 export default init;

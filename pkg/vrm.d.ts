@@ -1,6 +1,21 @@
 // animasync-face/vrm: applies animasync-face frames (the 52 ARKit weights, canonical order) to a
-// three-vrm avatar. No import of three or @pixiv/three-vrm: the avatar is used through the few
-// members below, so any three-vrm 1.x-3.x VRM (VRM 0.x or 1.0 files) fits.
+// three-vrm avatar, or to a plain glTF/GLB with ARKit-named morph targets loaded by three.js
+// alone. No import of three or @pixiv/three-vrm: the avatar is used through the few members
+// below, so any three-vrm 1.x-3.x VRM (VRM 0.x or 1.0 files) and any three.js glTF fit.
+
+/** A three.js object (e.g. `gltf.scene`): meshes with `morphTargetDictionary` are searched for ARKit names. */
+export interface SceneLike {
+  traverse(callback: (object: any) => void): void;
+}
+
+/** What three.js's GLTFLoader resolves to (only `scene` is used; `userData.vrm` when three-vrm loaded a VRM). */
+export interface GltfLike {
+  scene: SceneLike;
+  userData?: { vrm?: VrmLike };
+}
+
+/** What the driver takes: a three-vrm VRM, a loaded glTF, or a three.js object. */
+export type FaceAvatar = VrmLike | GltfLike | SceneLike;
 
 /** The parts of a three-vrm `VRM` the driver uses. */
 export interface VrmLike {
@@ -39,7 +54,9 @@ export interface VrmFaceDriverOptions {
 }
 
 /**
- * Drives a VRM's face with animasync-face frames.
+ * Drives an avatar's face with animasync-face frames: a three-vrm VRM, or a plain glTF whose
+ * morph targets carry ARKit names (three.js alone: pass the GLTFLoader result or its scene; the
+ * morph targets are the whole face, perfect-sync, and there are no presets).
  *
  * Perfect-sync: a channel goes through its ARKit-named custom expression when there is one (names
  * match case-insensitively: "browDownLeft", "BrowDownLeft"), else to the morph targets of that name
@@ -51,8 +68,8 @@ export interface VrmFaceDriverOptions {
  * `VRMUtils.combineMorphs(vrm)`.
  */
 export class VrmFaceDriver {
-  /** Throws a TypeError for a missing VRM or scene, or an avatar with nothing to drive. */
-  constructor(vrm: VrmLike, options?: VrmFaceDriverOptions);
+  /** Throws a TypeError for a missing avatar or scene, or an avatar with nothing to drive. */
+  constructor(avatar: FaceAvatar, options?: VrmFaceDriverOptions);
   readonly mode: VrmDriveMode;
   /** How many of the 52 channels the avatar shows directly (perfect-sync), 0 on the presets path. */
   readonly coverage: number;
@@ -100,7 +117,7 @@ export type VrmPresetName =
   | 'lookUp' | 'lookDown' | 'lookLeft' | 'lookRight';
 
 /** How many of the 52 channels the avatar can show directly (ARKit-named expressions or morph targets), 0 to 52. */
-export function perfectSyncCoverage(vrm: VrmLike): number;
+export function perfectSyncCoverage(avatar: FaceAvatar): number;
 
 /** `auto` picks perfect-sync at this coverage or above: 40. */
 export const PERFECT_SYNC_MIN_COVERAGE: number;

@@ -1,6 +1,8 @@
 // animasync-face/vrm: applies animasync-face frames (the 52 ARKit weights, canonical order) to a
-// three-vrm avatar. Plain ES module, no build step and no import of three or @pixiv/three-vrm:
-// the avatar is reached only through the members typed as `VrmLike` in vrm.d.ts.
+// three-vrm avatar, or to any glTF/GLB whose morph targets carry ARKit names (the kind avatar
+// services export) loaded with three.js alone. Plain ES module, no build step and no import of
+// three or @pixiv/three-vrm: the avatar is reached only through the members typed as `VrmLike`
+// and `SceneLike` in vrm.d.ts.
 //
 // Two ways to drive a face:
 // - perfect-sync: each of the 52 channels drives its own shape, through an ARKit-named custom
@@ -63,7 +65,7 @@ const LOWER_TO_CHANNEL = new Map(CHANNEL_NAMES.map((name, i) => [name.toLowerCas
 
 // ---------------------------------------------------------------- presets mapping
 
-// Tunables of the presets path (heuristics, documented in vrm.d.ts and the README):
+// Tunables of the presets path (heuristics, documented in vrm.d.ts and pkg/README.md):
 /** Lip rounding (max of funnel, pucker) at which the lips count as fully round. */
 const ROUND_FULL = 0.5;
 /** Lip spreading (max of stretch, half the smile) at which the lips count as fully spread. */
@@ -201,18 +203,26 @@ function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-function checkedVrm(vrm, where) {
-  if (vrm == null || typeof vrm !== 'object') {
-    throw new TypeError(`${where}: expected a three-vrm VRM (gltf.userData.vrm after loading with VRMLoaderPlugin), got ${describe(vrm)}`);
+/**
+ * The avatar as `{scene, expressionManager}`: a three-vrm VRM as it is; a loaded glTF (GLTFLoader's
+ * result) as its scene, or its VRM when three-vrm loaded one (`gltf.userData.vrm`); a three.js
+ * Object3D (e.g. `gltf.scene`) as the scene itself. Without three-vrm there is no expression
+ * manager: the ARKit-named morph targets are the whole face (perfect-sync).
+ */
+function checkedAvatar(avatar, where) {
+  if (avatar == null || typeof avatar !== 'object') {
+    throw new TypeError(`${where}: expected an avatar: a three-vrm VRM (gltf.userData.vrm), a loaded glTF (GLTFLoader's result) or a three.js object with ARKit-named morph targets; got ${describe(avatar)}`);
   }
-  if (vrm.scene == null || typeof vrm.scene.traverse !== 'function') {
-    throw new TypeError(`${where}: the VRM has no scene (vrm.scene with traverse()); pass the VRM itself (gltf.userData.vrm), not the glTF or its scene`);
+  if (avatar.userData?.vrm?.scene != null) return checkedAvatar(avatar.userData.vrm, where);
+  if (avatar.scene === undefined && typeof avatar.traverse === 'function') return { scene: avatar, expressionManager: null };
+  if (avatar.scene == null || typeof avatar.scene.traverse !== 'function') {
+    throw new TypeError(`${where}: the avatar has no scene (avatar.scene with traverse()); pass a three-vrm VRM (gltf.userData.vrm), the glTF GLTFLoader loaded, or its scene`);
   }
-  const manager = vrm.expressionManager;
+  const manager = avatar.expressionManager;
   if (manager != null && (typeof manager.getExpression !== 'function' || typeof manager.setValue !== 'function')) {
     throw new TypeError(`${where}: vrm.expressionManager has no getExpression()/setValue(); expected three-vrm's VRMExpressionManager`);
   }
-  return vrm;
+  return { scene: avatar.scene, expressionManager: manager ?? null };
 }
 
 // ---------------------------------------------------------------- avatar discovery
@@ -267,9 +277,9 @@ function countCoverage(expressionNames, morphSlots) {
 
 /** How many of the 52 channels the avatar can show directly: through an ARKit-named expression
  * or ARKit-named morph targets (0 to 52). */
-export function perfectSyncCoverage(vrm) {
-  checkedVrm(vrm, 'perfectSyncCoverage');
-  return countCoverage(findExpressions(vrm.expressionManager), findMorphs(vrm.scene));
+export function perfectSyncCoverage(avatar) {
+  const { scene, expressionManager } = checkedAvatar(avatar, 'perfectSyncCoverage');
+  return countCoverage(findExpressions(expressionManager), findMorphs(scene));
 }
 
 /** Morph targets that some expression binds (three-vrm's VRMExpressionMorphTargetBind: `primitives`
@@ -293,11 +303,12 @@ function boundMorphs(manager) {
 
 export class VrmFaceDriver {
   /**
-   * @param {import('./vrm.js').VrmLike} vrm the three-vrm VRM (`gltf.userData.vrm`)
+   * @param {import('./vrm.js').FaceAvatar} avatar a three-vrm VRM (`gltf.userData.vrm`), a loaded
+   *   glTF or a three.js object with ARKit-named morph targets
    * @param {{mode?: 'auto' | 'perfect-sync' | 'presets', capacity?: number}} [options]
    */
-  constructor(vrm, options = {}) {
-    checkedVrm(vrm, 'VrmFaceDriver');
+  constructor(avatar, options = {}) {
+    const vrm = checkedAvatar(avatar, 'VrmFaceDriver');
     if (options === null || typeof options !== 'object') throw new TypeError(`VrmFaceDriver: options must be an object, got ${describe(options)}`);
     const { mode = 'auto', capacity = 90 } = options;
     if (!['auto', 'perfect-sync', 'presets'].includes(mode)) {
@@ -307,7 +318,7 @@ export class VrmFaceDriver {
       throw new RangeError(`VrmFaceDriver: capacity must be an integer >= 2 (frames kept for interpolation), got ${describe(capacity)}`);
     }
     this._vrm = vrm;
-    this._manager = vrm.expressionManager ?? null;
+    this._manager = vrm.expressionManager;
 
     const expressionNames = findExpressions(this._manager);
     const morphSlots = findMorphs(vrm.scene);
@@ -323,7 +334,7 @@ export class VrmFaceDriver {
     } else if (mode === 'perfect-sync' && coverage === 0) {
       throw new TypeError('VrmFaceDriver: mode "perfect-sync" needs ARKit-named expressions or morph targets (e.g. "jawOpen"); this avatar has none. Use mode "presets" or "auto".');
     } else if (mode === 'presets' && presets.length === 0) {
-      throw new TypeError('VrmFaceDriver: mode "presets" needs vrm.expressionManager with VRM presets (aa, ih, ou, ee, oh, happy, ...); this avatar has none');
+      throw new TypeError('VrmFaceDriver: mode "presets" needs a three-vrm VRM with VRM presets (aa, ih, ou, ee, oh, happy, ...); this avatar has none (a plain glTF has no presets: use "perfect-sync" with ARKit-named morph targets)');
     }
     this._mode = chosen;
     this._coverage = chosen === 'perfect-sync' ? coverage : 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks that src/ imports only downwards: each stage (a folder of src/) may use `crate::X`
-only for the stages listed before it in LAYERS (see README "Structure"). Comments and the unit
+only for the stages listed before it in LAYERS (see docs/structure.md). Comments and the unit
 tests at the end of a file (`#[cfg(test)]`, which may use a higher stage as a fixture) are not
 counted. Prints every offending line and exits 1 if there is one.
 

@@ -1,5 +1,6 @@
 // Regenerates the demo's screenshots in headless Chromium (after `make pkg`):
 //   docs/demo-rest.png      the page after load, the avatar at rest (neutral, level 3)
+//   docs/demo-voice.png     mid-line from "Play a voice" (an <audio> element into startAudioSource)
 //   docs/demo-speaking.png  mid-speech from a fake microphone playing a speech clip, emotion joy
 // then measures the status line's figures (frames per second, compute per frame, latency) over
 // 15 s of speech with the avatar drawn and 15 s with the drawing paused, and prints them.
@@ -29,6 +30,17 @@ try {
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   await page.waitForTimeout(1500); // the first blink is over at 1.5 s; let the bars settle
   await page.screenshot({ path: `${out}/demo-rest.png` });
+
+  await page.click('#voice');
+  await page.waitForFunction(() => {
+    if (window.demo.source !== 'voice' || window.demo.applied[24] < 0.3) return false;
+    window.demo.hold = true;
+    return true;
+  }, null, { timeout: 30_000, polling: 'raf' });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${out}/demo-voice.png` });
+  await page.evaluate(() => { window.demo.hold = false; });
+  await page.click('#stop-file');
 
   await page.click('.chip:has(input[value=joy])');
   await page.click('#mic');

@@ -27,8 +27,10 @@ step() { # step NAME COMMAND...: run, keep the log, show its tail on failure
 }
 
 step fmt cargo fmt --all -- --check
-# src/ imports only downwards, stage by stage (README "Structure").
+# src/ imports only downwards, stage by stage (docs/structure.md).
 step layers python3 scripts/check-layers.py
+# Every relative link of the README, docs/ and the examples' and package's READMEs resolves.
+step doc-links python3 scripts/check-links.py
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test
@@ -41,16 +43,16 @@ step model-quick python3 training/pipeline.py --quick --cli target/debug/animasy
 step py-eval-metrics python3 -m unittest discover -s training/eval -p 'test_*.py'
 # The real-speech evaluation of the committed built-in models (cached references and peer
 # outputs; every system through the CLI), so the evaluation cannot rot either, and its pooled
-# figures must still be the committed ones that the model card and README quote.
+# figures must still be the committed ones that the model card and docs/lip-sync.md quote.
 # Both sets: the held-out speakers of ../shared/speech (read in place) and the 29 existing clips.
 step eval-live-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
   --systems ours,fallback,energy,headaudio --out target/eval-live --expect models/default/eval/results.json
 step eval-playback-model python3 training/eval/evaluate.py --cli target/debug/animasync-face \
   --model models/playback/lipsync.onnx --manifest models/playback/lipsync.json \
   --systems ours,energy,headaudio --out target/eval-playback --expect models/playback/eval/results.json
-# The text -> emotion accuracy on data/text/eval: the README quotes the command's output (figures
-# and confusion tables), and every line of it must still be there.
-step emotion-eval python3 scripts/check-readme-output.py \
+# The text -> emotion accuracy on data/text/eval: docs/text-emotion.md quotes the command's output
+# (figures and confusion tables), and every line of it must still be there.
+step emotion-eval python3 scripts/check-doc-output.py docs/text-emotion.md \
   target/debug/animasync-face emotion-eval data/text/eval/en.jsonl data/text/eval/ko.jsonl
 # The committed avatar is what scripts/avatar/make_avatar.py builds (same geometry, shapes and
 # pixels), so it cannot drift from its generator.
@@ -61,13 +63,16 @@ step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
 step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs tests/js/hostile.test.mjs
 step js-types npx tsc -p tests/js/tsconfig.json
-step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs tests/js/viewer-robust.test.mjs
+step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs tests/js/audio-source.test.mjs tests/js/viewer-robust.test.mjs
+# The examples from the packed package: the plain page over node_modules, and a fresh Vite app
+# outside the repository (the packed package and Vite from the npm registry), built and run.
+step js-examples node --test --test-concurrency=1 tests/js/examples.test.mjs
 
 # Counts, per suite, from the logs.
 echo
 echo "Test counts:"
 total=0
-for name in rust-native py-eval-metrics rust-wasm-node rust-wasm-chromium js-node js-browser; do
+for name in rust-native py-eval-metrics rust-wasm-node rust-wasm-chromium js-node js-browser js-examples; do
   case $name in
     py-*) n=$(grep -oE '^Ran [0-9]+ test' "$LOGS/$name.log" | awk '{s += $2} END {print s + 0}') ;;
     rust-*) n=$(grep -oE 'test result: ok\. [0-9]+ passed' "$LOGS/$name.log" | awk '{s += $4} END {print s + 0}') ;;

@@ -628,6 +628,32 @@ fn tract_runs_an_onnx_model_and_matches_numpy() {
 }
 
 #[test]
+fn a_model_loaded_again_reuses_its_plan_with_its_own_state() {
+    // The second load of the same bytes comes from the thread's kept plans: it must compute the
+    // same, keep its outputs apart from the first's, and a failed run of one must not touch the other.
+    let bytes = include_bytes!("fixtures/tiny_mlp.onnx");
+    let mut first = OnnxModel::from_bytes(bytes).unwrap();
+    let input: Vec<f32> = (0..16).map(|i| i as f32 / 16.0).collect();
+    let want = first.run(&[&input]).unwrap();
+    let mut second = OnnxModel::from_bytes(bytes).unwrap();
+    assert!(second.run(&[&[0.0; 15]]).is_err());
+    assert_eq!(second.run(&[&input]).unwrap(), want);
+    assert_eq!(first.run(&[&input]).unwrap(), want);
+    // Other bytes still load their own model, however many came before.
+    for _ in 0..6 {
+        assert!(OnnxModel::from_bytes(include_bytes!("fixtures/energy_lipsync.onnx")).is_ok());
+    }
+    assert!(OnnxModel::from_bytes(&bytes[..300]).is_err());
+    assert_eq!(
+        OnnxModel::from_bytes(bytes)
+            .unwrap()
+            .run(&[&input])
+            .unwrap(),
+        want
+    );
+}
+
+#[test]
 fn unusable_models_and_inputs_are_errors() {
     let message = |r: Result<OnnxModel, FaceError>| r.unwrap_err().to_string();
     assert!(message(OnnxModel::from_bytes(&[])).contains("empty"));

@@ -534,7 +534,7 @@ fn bad_input_is_rejected_and_loses_nothing() {
 }
 
 /// A built-in model's algorithmic latency at its own rate, from its manifest alone:
-/// `(lookahead * hop + frame / 2) / rate` (README, "Lip sync from audio").
+/// `(lookahead * hop + frame / 2) / rate` (docs/lip-sync.md).
 fn manifest_latency(latency: Latency) -> (u32, f64) {
     let manifest: serde_json::Value = serde_json::from_str(latency.model().1).unwrap();
     let input = &manifest["input"];

@@ -294,7 +294,7 @@ fn blink_events(lids: &[f32]) -> (Vec<usize>, usize) {
 
 #[test]
 fn ten_minutes_of_blinks_have_natural_statistics() {
-    // Documented ranges (data/temporal.json eyes; README): mean interval between blink onsets
+    // Documented ranges (data/temporal.json eyes; docs/parameters.md): mean interval between blink onsets
     // 3.0 to 4.2 s (configured 3.6 s), 7% to 18% of blinks double (configured 12%), no two
     // onsets closer than the configured minimum of 1.2 s.
     for seed in [1, 2, 3] {

@@ -14,6 +14,20 @@ blendshape head and classifies which viseme sounds at each frame (cross-entropy 
 phone timings, the data's NNNNN.visemes.npy): a sharp signal for the short consonants that the
 blendshape regression, dominated by vowels and silence, barely rewards. It is not exported.
 
+With `model.seal`, a p/b/m detector (two ReLU layers of `hidden` units) reads the same input as
+the encoder, and its probability seals the lips by the targets' own rule (mouthClose raised to
+the jaw, the lip raisers let go): p, b and m are a short, rare event that a detector trained for
+it alone finds far better than the blendshape regression does. It learns only from its own
+class-balanced logistic loss against the frames' visemes (`train.seal`: its weight, the tongue
+consonants' share of the negatives, dropout and input noise as regularisers); its logit reaches
+the blendshapes through sigmoid(`seal_gain` x (logit + `seal_shift`)). The seal is left out while
+training (the blendshape loss would only learn to turn it down: a seal that spills into the
+vowels beside a closure costs more there than it gains at the closure), so the blendshapes learn
+as they would without it; after training, gain and shift are set on the validation clips
+(`calibrate_seal`): the seal that closes the most p/b/m while its false closures on tongue
+consonants stay within `train.seal.max_false_closure` and the aperture's correlation with the
+targets in speech loses at most `train.seal.max_r_loss`.
+
 With `train.spec_augment`, each training crop's mel axis is stretched by up to +/- `warp` and one
 band of up to `max_mask` bins is blurred to the frame mean: speaker-like variation that synthetic
 voices lack, so the model leans on broad spectral shape rather than one voice's details.
@@ -41,6 +55,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "data"))
 
 import targets as target_lib  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "eval"))
+import evaluate as evaluation  # noqa: E402  (its closure rule calibrates the p/b/m seal)
 
 FLOOR_LOG = float(np.log(1e-6))  # what silence (and audio before the stream) looks like
 
@@ -88,7 +105,7 @@ def load(data_dir, cfg, visemes=False):
 def init_params(key, n_in, cfg, n_out, n_visemes=0):
     m = cfg["model"]
     e, g, h = m["encoder"], m["gru"], m["head"]
-    keys = jax.random.split(key, 7)
+    keys = jax.random.split(key, 10)
 
     def dense(k, a, b):
         return jax.random.normal(k, (a, b)) * np.sqrt(2.0 / a)
@@ -104,7 +121,49 @@ def init_params(key, n_in, cfg, n_out, n_visemes=0):
         "gru_r": jnp.concatenate([orth(keys[2], g), orth(keys[3], g), orth(keys[4], g)], axis=1),
         "head_w": dense(keys[5], g, h), "head_b": jnp.zeros(h),
         "out_w": jnp.zeros((h, n_out)), "out_b": jnp.full(n_out, -3.0),
-    } | ({"viseme_w": dense(keys[6], h, n_visemes) * 0.1, "viseme_b": jnp.zeros(n_visemes)} if n_visemes else {})
+    } | ({"viseme_w": dense(keys[6], h, n_visemes) * 0.1, "viseme_b": jnp.zeros(n_visemes)} if n_visemes else {}) \
+      | (seal_params(keys[7:10], n_in, m["seal"]["hidden"]) if m.get("seal") else {})
+
+
+def seal_params(keys, n_in, hidden):
+    """The p/b/m detector (two ReLU layers reading the same window as the encoder) and the two
+    numbers that turn its logit into how far the lips seal (set by calibrate_seal)."""
+    def dense(k, a, b):
+        return jax.random.normal(k, (a, b)) * np.sqrt(2.0 / a)
+
+    return {"det_w1": dense(keys[0], n_in, hidden), "det_b1": jnp.zeros(hidden),
+            "det_w2": dense(keys[1], hidden, hidden), "det_b2": jnp.zeros(hidden),
+            "det_w3": dense(keys[2], hidden, 1) * 0.1, "det_b3": jnp.zeros(1),
+            "seal_gain": jnp.ones(1), "seal_shift": jnp.zeros(1)}
+
+
+# The visemes of the consonants whose lips stay apart while the tongue closes or narrows the
+# tract: what a p/b/m detector most easily mistakes for a lip closure.
+TONGUE_VISEMES = ("TH", "DD", "KK", "SS", "CH", "RR")
+LIP_RAISERS = ("mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight")
+
+
+def seal_lips(out, seal, ch):
+    """The targets' lip-seal rule (targets.render_targets) by degree `seal` in [0, 1]: mouthClose
+    at least seal x jawOpen, the lip raisers let go by (1 - seal)."""
+    close = jnp.maximum(out[..., ch["mouthClose"]], seal * out[..., ch["jawOpen"]])
+    out = out.at[..., ch["mouthClose"]].set(close)
+    for name in LIP_RAISERS:
+        out = out.at[..., ch[name]].multiply(1.0 - seal)
+    return out
+
+
+def detector_logit(p, flat, drop=None):
+    """The p/b/m detector's logit (batch, time); `drop`: (key, dropout, noise) while training."""
+    if drop is not None:
+        key, rate, noise = drop
+        k1, k2 = jax.random.split(key)
+        flat = flat + noise * jax.random.normal(k1, flat.shape)
+    h = jax.nn.relu(flat @ p["det_w1"] + p["det_b1"])
+    if drop is not None:
+        h = h * jax.random.bernoulli(k2, 1.0 - rate, h.shape) / (1.0 - rate)
+    h = jax.nn.relu(h @ p["det_w2"] + p["det_b2"])
+    return (h @ p["det_w3"] + p["det_b3"])[..., 0]
 
 
 # The viseme head only shapes training; it is not exported.
@@ -140,9 +199,11 @@ def peak_track(level, release, p0):
     return jnp.swapaxes(ps, 0, 1), p_last
 
 
-def forward(p, norm, x, h0, release=None, p0=None, visemes=False):
+def forward(p, norm, x, h0, release=None, p0=None, visemes=False, ch=None, drop=None, sealed=True):
     """x: (batch, time, w, mels) -> (batch, time, channels), final state (and final peak); with
-    `visemes`, also the viseme head's logits (batch, time, visemes)."""
+    `visemes`, also the viseme head's logits (batch, time, visemes) and the p/b/m detector's
+    (batch, time; None without one). A model with a detector needs `ch` (channel -> index) to seal
+    the lips by it, unless `sealed` is False; `drop` is its training noise (detector_logit)."""
     b, t = x.shape[:2]
     flat = level_split((x - norm["mean"]) * norm["inv_std"])
     p_last = None
@@ -163,9 +224,14 @@ def forward(p, norm, x, h0, release=None, p0=None, visemes=False):
     hs = jnp.swapaxes(hs, 0, 1)
     head = jax.nn.relu(hs @ p["head_w"] + p["head_b"])
     out = jax.nn.sigmoid(head @ p["out_w"] + p["out_b"])
+    det = None
+    if "det_w1" in p:
+        det = detector_logit(p, flat, drop)
+        if sealed:
+            out = seal_lips(out, jax.nn.sigmoid(p["seal_gain"] * (det + p["seal_shift"])), ch)
     final = h_last if release is None else (h_last, p_last)
     if visemes:
-        return out, final, head @ p["viseme_w"] + p["viseme_b"]
+        return out, final, (head @ p["viseme_w"] + p["viseme_b"] if "viseme_w" in p else None), det
     return out, final
 
 
@@ -175,6 +241,84 @@ def aperture(y, ch):
         + 0.25 * (y[..., ch["mouthLowerDownLeft"]] + y[..., ch["mouthLowerDownRight"]])
         + 0.125 * (y[..., ch["mouthUpperUpLeft"]] + y[..., ch["mouthUpperUpRight"]])
     )
+
+
+def viseme_phones(v, which):
+    """The runs of consecutive frames whose viseme is in `which` (a change of viseme starts a new
+    run) as the evaluation's phones: {start, end} in seconds, spanning exactly those frames."""
+    out, start = [], None
+    for i in range(len(v) + 1):
+        if start is not None and (i == len(v) or v[i] != v[start]):
+            out.append({"start": start / target_lib.FPS, "end": i / target_lib.FPS, "phone": "run"})
+            start = None
+        if start is None and i < len(v) and v[i] in which:
+            start = i
+    return out
+
+
+def closure_rates(apertures, visemes, names):
+    """(p/b/m closure, tongue-consonant false closure) over the phones of clips, read from their
+    viseme labels, by the evaluation's own rule (training/eval/evaluate.py)."""
+    pbm, tongue, silence = {names.index("PP")}, {names.index(v) for v in TONGUE_VISEMES}, names.index("sil")
+    closed = {"pbm": [0, 0], "tongue": [0, 0]}
+    for ap, v in zip(apertures, visemes):
+        speech = v != silence
+        if speech.sum() < 3:
+            continue
+        level = float(np.percentile(ap[speech], evaluation.SPEECH_LEVEL_PCTL))
+        if level <= 1e-6:
+            continue
+        for kind, which in (("pbm", pbm), ("tongue", tongue)):
+            minima = evaluation.phone_minima(ap, viseme_phones(v, which), {"run"}, level)
+            closed[kind][0] += sum(m <= evaluation.PBM_REL_THRESHOLD for m in minima)
+            closed[kind][1] += len(minima)
+    return tuple(c / max(n, 1) for c, n in closed.values())
+
+
+def in_speech_r(apertures, targets):
+    """Mean over clips of the correlation of two apertures where the target's mouth is open."""
+    rs = []
+    for a, b in zip(apertures, targets):
+        speech = b > 0.03
+        if speech.sum() > 10 and a[speech].std() > 0:
+            rs.append(np.corrcoef(a[speech], b[speech])[0, 1])
+    return float(np.mean(rs)) if rs else 0.0
+
+
+def calibrate_seal(params, jnorm, val, ch, release, max_false, max_r_loss):
+    """The seal's gain and shift, on the validation clips (no training step saw them): of a grid,
+    the setting that closes the most p/b/m (the evaluation's closure rule, phones read from the
+    viseme labels) while false closures on tongue consonants stay at most `max_false` and the
+    aperture's in-speech correlation with the targets at most `max_r_loss` below the unsealed
+    model's. Returns the parameters with it and what was measured."""
+    names = target_lib.VisemeTable().names
+    g = params["gru_r"].shape[0]
+    longest = max(len(c[1]) for c in val)
+    padded = np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
+                       for x, _, _ in val])
+    out, _, _, det = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release,
+                                                visemes=True, sealed=False))(padded)
+    visemes = [v for _, _, v in val]
+    target_ap = [np.asarray(aperture(jnp.asarray(y), ch)) for _, y, _ in val]
+
+    def measure(ap):
+        ap = [np.asarray(ap)[k, : len(v)] for k, v in enumerate(visemes)]
+        return (*closure_rates(ap, visemes, names), in_speech_r(ap, target_ap))
+
+    unsealed = measure(aperture(out, ch))
+    best = None
+    for gain in (1.0, 2.0, 4.0):
+        for shift in np.arange(-6.0, 2.01, 0.25):
+            closed, false, r = measure(aperture(seal_lips(out, jax.nn.sigmoid(gain * (det + shift)), ch), ch))
+            if false <= max_false and r >= unsealed[2] - max_r_loss and (best is None or closed > best[2][0]):
+                best = (gain, float(shift), (closed, false, r))
+    gain, shift, (closed, false, r) = best or (1.0, -20.0, unsealed)  # none qualifies: no seal
+    report = {"gain": gain, "shift": shift, "max_false_closure": max_false, "max_r_loss": max_r_loss,
+              "val_pbm_closure": round(closed, 3), "val_false_closure": round(false, 3),
+              "val_aperture_r_in_speech": round(r, 3),
+              "val_unsealed": {"pbm_closure": round(unsealed[0], 3), "false_closure": round(unsealed[1], 3),
+                               "aperture_r_in_speech": round(unsealed[2], 3)}}
+    return params | {"seal_gain": jnp.full(1, gain, jnp.float32), "seal_shift": jnp.full(1, shift, jnp.float32)}, report
 
 
 def spec_augment(rng, x, warp, max_mask):
@@ -230,12 +374,13 @@ def progress(step, total, loss, started):
     sys.stderr.flush()
 
 
-def export_onnx(path, p, norm, cfg, n_out, release=None, quantized=None):
+def export_onnx(path, p, norm, cfg, channels, release=None, quantized=None):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     w, mels = cfg["window"]["frames"], cfg["input"]["n_mels"]
     g = cfg["model"]["gru"]
+    n_out = len(channels)
     a = {k: np.asarray(v, np.float32) for k, v in p.items()}
     inits = {
         "mean": norm["mean"].reshape(1, 1, mels), "inv_std": norm["inv_std"].reshape(1, 1, mels),
@@ -254,10 +399,10 @@ def export_onnx(path, p, norm, cfg, n_out, release=None, quantized=None):
         # both do), so inference runs on float32 weights at a quarter of the file size.
         # The GRU's recurrent matrix is exported as two (z and r gates, candidate): its columns.
         split = {"gru_r": {"gru_r_zr": slice(0, 2 * g), "gru_r_n": slice(2 * g, None)}}
-        for source in QUANTIZED:
+        for source in quantized:
             for name, cols in split.get(source, {source: slice(None)}).items():
                 qw, scale = quantized[source]
-                inits.pop(name)
+                inits.pop(name, None)
                 inits[name + "_q"] = qw[:, cols]
                 inits[name + "_scale"] = scale[cols]
                 nodes += [n("Cast", [name + "_q"], [name + "_wide"], to=TensorProto.FLOAT),
@@ -306,8 +451,44 @@ def export_onnx(path, p, norm, cfg, n_out, release=None, quantized=None):
         n("Relu", ["head_pre"], ["head"]),
         n("MatMul", ["head", "out_w"], ["out_mm"]),
         n("Add", ["out_mm", "out_b"], ["out_pre"]),
-        n("Sigmoid", ["out_pre"], ["weights"]),
     ]
+    if "det_w1" not in a:
+        nodes.append(n("Sigmoid", ["out_pre"], ["weights"]))
+    else:
+        # seal_lips as matrix arithmetic: jawOpen picked by a one-hot MatMul, mouthClose raised
+        # by a Max against seal x jawOpen on its own column, the lip raisers scaled down.
+        col = {c: i for i, c in enumerate(channels)}
+        pick_jaw = np.zeros((n_out, 1), np.float32)
+        pick_jaw[col["jawOpen"], 0] = 1.0
+        close_col = np.zeros((1, n_out), np.float32)
+        close_col[0, col["mouthClose"]] = 1.0
+        raisers = np.zeros((1, n_out), np.float32)
+        raisers[0, [col[c] for c in LIP_RAISERS]] = 1.0
+        for k in ("det_w1", "det_b1", "det_w2", "det_b2", "det_w3", "det_b3", "seal_gain", "seal_shift"):
+            if not (quantized and k in quantized):
+                inits[k] = a[k]
+        inits.update(pick_jaw=pick_jaw, close_col=close_col, raisers=raisers)
+        nodes += [
+            n("Sigmoid", ["out_pre"], ["unsealed"]),
+            n("MatMul", ["flat", "det_w1"], ["det1_mm"]),
+            n("Add", ["det1_mm", "det_b1"], ["det1_pre"]),
+            n("Relu", ["det1_pre"], ["det1"]),
+            n("MatMul", ["det1", "det_w2"], ["det2_mm"]),
+            n("Add", ["det2_mm", "det_b2"], ["det2_pre"]),
+            n("Relu", ["det2_pre"], ["det2"]),
+            n("MatMul", ["det2", "det_w3"], ["det_mm"]),
+            n("Add", ["det_mm", "det_b3"], ["det_logit"]),
+            n("Add", ["det_logit", "seal_shift"], ["seal_shifted"]),
+            n("Mul", ["seal_shifted", "seal_gain"], ["seal_pre"]),
+            n("Sigmoid", ["seal_pre"], ["seal"]),
+            n("MatMul", ["unsealed", "pick_jaw"], ["jaw"]),
+            n("Mul", ["seal", "jaw"], ["seal_jaw"]),
+            n("Mul", ["seal_jaw", "close_col"], ["seal_close"]),
+            n("Max", ["unsealed", "seal_close"], ["closed"]),
+            n("Mul", ["seal", "raisers"], ["let_go"]),
+            n("Sub", ["one", "let_go"], ["keep"]),
+            n("Mul", ["closed", "keep"], ["weights"]),
+        ]
     graph = helper.make_graph(
         nodes,
         "animasync_lipsync",
@@ -330,7 +511,7 @@ def export_onnx(path, p, norm, cfg, n_out, release=None, quantized=None):
 
 
 # The weight matrices exported as int8 (with `export.int8`): every dense layer and the GRU's.
-QUANTIZED = ("enc_w", "gru_w", "gru_r", "head_w", "out_w")
+QUANTIZED = ("enc_w", "gru_w", "gru_r", "head_w", "out_w", "det_w1", "det_w2", "det_w3")
 
 
 def quantize(p):
@@ -338,7 +519,7 @@ def quantize(p):
     Returns {name: (int8 q, float32 s)} for QUANTIZED and the parameters as the model then
     computes them (q x s), which the export check and the report use."""
     q, dequantized = {}, dict(p)
-    for name in QUANTIZED:
+    for name in (k for k in QUANTIZED if k in p):
         w = np.asarray(p[name], np.float32)
         scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
         qw = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
@@ -347,14 +528,14 @@ def quantize(p):
     return q, dequantized
 
 
-def reference_check(path, p, norm, clips, release=None):
+def reference_check(path, p, norm, clips, ch, release=None):
     """The exported graph must compute what JAX computed (onnx's reference evaluator)."""
     from onnx.reference import ReferenceEvaluator
 
     x = clips[0][0]
     x = x[:20]
     g = p["gru_r"].shape[0]
-    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)), release)
+    want, _ = forward(p, norm, jnp.asarray(x[None]), jnp.zeros((1, g)), release, ch=ch)
     sess = ReferenceEvaluator(path)
     h = np.zeros((1, g), np.float32)
     pk = np.zeros((1, 1), np.float32)
@@ -383,7 +564,7 @@ def main():
     tc = cfg["train"]
     steps = args.steps or tc["steps"]
     viseme_weight = tc.get("viseme_weight", 0.0)
-    clips, channels = load(args.data, cfg, visemes=bool(viseme_weight))
+    clips, channels = load(args.data, cfg, visemes=bool(viseme_weight or cfg["model"].get("seal")))
     rng = np.random.default_rng(tc["seed"])
     order = rng.permutation(len(clips))
     n_val = max(1, int(len(clips) * tc["validation_share"]))
@@ -409,11 +590,24 @@ def main():
     jnorm = {k: jnp.asarray(v) for k, v in norm.items()}
 
     contrast = tc.get("consonant_weight", 0.0)
+    seal = tc.get("seal") if cfg["model"].get("seal") else None
+    if seal:
+        # The detector's classes weigh the same however rare p, b, m are; of the other class,
+        # the tongue consonants (the closures it must not seal) take `tongue_share`, the
+        # vowels, other consonants and silence the rest.
+        names = target_lib.VisemeTable().names
+        sealed_viseme, tongue_visemes = names.index("PP"), np.array([names.index(v) for v in TONGUE_VISEMES])
+        all_v = np.concatenate([c[2] for c in train])
+        sealed_share = float(np.mean(all_v == sealed_viseme))
+        tongue_frames = float(np.mean(np.isin(all_v, tongue_visemes)))
+        neg_tongue = 0.5 * seal["tongue_share"] / max(tongue_frames, 1e-9)
+        neg_other = 0.5 * (1.0 - seal["tongue_share"]) / max(1.0 - sealed_share - tongue_frames, 1e-9)
+        tongue_visemes = jnp.asarray(tongue_visemes)
 
-    def loss_fn(p, x, y, v, m):
+    def loss_fn(p, x, y, v, m, key):
         h0 = jnp.zeros((x.shape[0], g))
-        pred, _, logits = forward(p, jnorm, x, h0, release, visemes=True) if viseme_weight \
-            else (*forward(p, jnorm, x, h0, release), None)
+        drop = (key, seal["dropout"], seal["noise"]) if seal else None
+        pred, _, logits, det = forward(p, jnorm, x, h0, release, visemes=True, drop=drop, sealed=False)
         per = ((pred - y) ** 2 * cw).mean(-1) + tc["aperture_weight"] * (aperture(pred, ch) - aperture(y, ch)) ** 2
         if contrast:
             # Consonant frames weigh more: those whose lips the targets seal (p, b, m: jaw
@@ -428,18 +622,24 @@ def main():
             # consonants than the blendshape regression, which the vowels dominate. The head
             # it trains is the one the blendshapes are read from.
             per = per + viseme_weight * optax.softmax_cross_entropy_with_integer_labels(logits, v)
+        if seal:
+            sealed = (v == sealed_viseme).astype(jnp.float32)
+            balance = sealed * 0.5 / sealed_share + (1.0 - sealed) * jnp.where(jnp.isin(v, tongue_visemes), neg_tongue, neg_other)
+            per = per + seal["weight"] * balance * optax.sigmoid_binary_cross_entropy(det, sealed)
         return (per * m).sum() / (m.sum() + 1e-9)
 
     @jax.jit
-    def update(p, s, x, y, v, m):
-        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, v, m)
+    def update(p, s, x, y, v, m, key):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, y, v, m, key)
         upd, s = opt.update(grads, s, p)
         return optax.apply_updates(p, upd), s, loss
 
     started = time.time()
+    key = jax.random.PRNGKey(tc["seed"] + 1)
     for step in range(1, steps + 1):
         x, y, v, m = make_batches(train, rng, tc["batch"], tc["sequence"], tc["burn_in"], tc.get("spec_augment"))
-        params, state, loss = update(params, state, x, y, v, m)
+        key, step_key = jax.random.split(key)
+        params, state, loss = update(params, state, x, y, v, m, step_key)
         if step % 10 == 0 or step == steps:
             progress(step, steps, float(loss), started)
     sys.stderr.write("\n")
@@ -448,6 +648,10 @@ def main():
         # What ships is the int8 model: validate and check the export against it, not the float one.
         quantized, params = quantize(params)
 
+    seal_report = None
+    if seal:
+        params, seal_report = calibrate_seal(params, jnorm, val, ch, release, seal["max_false_closure"], seal["max_r_loss"])
+
     # Validation on held-out training-distribution clips, whole clips from a zero state as the
     # runtime runs: one batch padded to the longest (the model is causal, so padding after a
     # clip changes none of its frames), compiled once rather than once per clip length.
@@ -455,7 +659,7 @@ def main():
     longest = max(len(c[1]) for c in val)
     padded = np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
                        for x, _, _ in val])
-    batch_pred, _ = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release))(padded)
+    batch_pred, _ = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release, ch=ch))(padded)
     for k, (x, y, _) in enumerate(val):
         preds.append(np.asarray(batch_pred[k, : len(y)]))
         truth.append(y)
@@ -478,8 +682,10 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "lipsync.onnx")
-    export_onnx(onnx_path, params, norm, cfg, len(channels), release, quantized)
-    report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val, release)
+    export_onnx(onnx_path, params, norm, cfg, channels, release, quantized)
+    report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val, ch, release)
+    if seal:
+        report["seal"] = seal_report
     n_params = sum(int(np.prod(v.shape)) for k, v in params.items() if k not in TRAINING_ONLY)
     manifest = {
         "schema": "animasync-face/model-manifest",

@@ -3,6 +3,11 @@
 morph targets (as perfect-sync custom expressions) and the VRM expression presets.
 
     python3 scripts/avatar/make_avatar.py [--out www/avatar/default.vrm] [--check]
+    python3 scripts/avatar/make_avatar.py --plain --out avatar.glb
+
+`--plain` writes the same head as a plain glTF binary: no VRM extension, no humanoid, presets or
+expressions, only meshes whose morph targets carry the 52 ARKit names (glTF `extras.targetNames`),
+as avatar services export them. It is what the package's driver must handle without three-vrm.
 
 Everything is built from formulas here: no modelling tool, no downloaded asset. The head is one
 parametric surface (azimuth x polar angle around the head centre) with a nose, brow ridge, eye
@@ -711,7 +716,7 @@ MATERIALS = {
 }
 
 
-def build():
+def build(plain=False):
     head = build_head()
     head.targets = head_targets(head)
     eye_l, c_l = build_eye(1)
@@ -849,8 +854,7 @@ def build():
     }
     gltf = {
         "asset": {"version": "2.0", "generator": "animasync-face scripts/avatar/make_avatar.py"},
-        "extensionsUsed": ["VRMC_vrm"],
-        "extensions": {"VRMC_vrm": vrm},
+        **({} if plain else {"extensionsUsed": ["VRMC_vrm"], "extensions": {"VRMC_vrm": vrm}}),
         "scene": 0, "scenes": [{"nodes": [0]}], "nodes": nodes, "meshes": meshes,
         "materials": materials, "images": images, "textures": [{"source": 0, "sampler": 0}],
         "samplers": [{"magFilter": 9729, "minFilter": 9987, "wrapS": 10497, "wrapT": 33071}],
@@ -865,7 +869,8 @@ def build():
     total = 12 + 8 + len(js) + 8 + len(binary)
     data = struct.pack("<III", 0x46546C67, 2, total) + struct.pack("<II", len(js), 0x4E4F534A) + js + struct.pack("<II", len(binary), 0x004E4942) + binary
     n_verts = sum(len(m.positions) for g in meshes_by_node.values() for m in g)
-    summary = f"{len(data) / 1e6:.2f} MB, {len(meshes)} meshes, {n_verts} vertices, 52 ARKit shapes, {len(presets)} presets"
+    summary = f"{len(data) / 1e6:.2f} MB, {len(meshes)} meshes, {n_verts} vertices, 52 ARKit shapes, " + (
+        "plain glTF (no VRM extension)" if plain else f"{len(presets)} presets")
     return data, summary
 
 
@@ -900,8 +905,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "www", "avatar", "default.vrm"))
     ap.add_argument("--check", action="store_true", help="rebuild in memory and fail unless --out is the same avatar")
+    ap.add_argument("--plain", action="store_true", help="a plain glTF binary (.glb): ARKit-named morph targets, no VRM extension; needs --out")
     args = ap.parse_args()
-    data, summary = build()
+    if args.plain and (args.check or args.out == ap.get_default("out")):
+        ap.error("--plain writes a new file: give it --out (e.g. --out avatar.glb), and no --check")
+    data, summary = build(plain=args.plain)
     if args.check:
         with open(args.out, "rb") as f:
             try:

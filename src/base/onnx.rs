@@ -10,6 +10,9 @@
 //! run's output, or zeros) as inputs by reference count, so recurrent state goes from one run's
 //! output to the next run's input without being copied or allocated.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::{bail, TractErrorContext};
 
@@ -119,9 +122,58 @@ fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
     move |e| FaceError::Model(format!("{context}: {e:#}"))
 }
 
+/// How many optimised models a thread keeps for reuse (see [`OnnxModel::from_bytes`]).
+const PLANS_KEPT: usize = 4;
+
+/// A parsed and optimised model, ready to spawn run states from.
+struct Plan {
+    source: Vec<u8>,
+    plan: Arc<TypedSimplePlan>,
+    input_shapes: Vec<Vec<usize>>,
+    output_shapes: Vec<Vec<usize>>,
+}
+
+thread_local! {
+    /// The plans of the models this thread loaded last, with the bytes they came from. A page's
+    /// wasm instance is one thread, so an engine made after another on the same model (a new
+    /// stream, the microphone restarted, a second avatar) spawns its state from the same plan
+    /// rather than parsing and optimising the graph again (tens of milliseconds each time).
+    /// Plans only: a run state must not outlive the thread's own locals, which tract's use.
+    static PLANS: RefCell<Vec<Rc<Plan>>> = const { RefCell::new(Vec::new()) };
+}
+
 impl OnnxModel {
     /// Loads an ONNX model from its bytes (weights inlined, not in an external `.onnx.data`).
+    /// Parsed and optimised once per thread for the last few distinct models: a later call with
+    /// the same bytes gets its own state on the same plan.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let kept = PLANS.with_borrow(|plans| plans.iter().find(|p| p.source == bytes).cloned());
+        let plan = match kept {
+            Some(plan) => plan,
+            None => {
+                let plan = Rc::new(Self::plan(bytes)?);
+                PLANS.with_borrow_mut(|plans| {
+                    if plans.len() == PLANS_KEPT {
+                        plans.remove(0);
+                    }
+                    plans.push(plan.clone());
+                });
+                plan
+            }
+        };
+        let state = plan
+            .plan
+            .spawn()
+            .map_err(model_error("cannot prepare the model"))?;
+        Ok(OnnxModel {
+            state,
+            input_shapes: plan.input_shapes.clone(),
+            output_shapes: plan.output_shapes.clone(),
+            outputs: TVec::new(),
+        })
+    }
+
+    fn plan(bytes: &[u8]) -> Result<Plan> {
         if bytes.is_empty() {
             return Err(FaceError::Model("the model is empty (0 bytes)".into()));
         }
@@ -164,14 +216,11 @@ impl OnnxModel {
             .collect::<TractResult<Vec<_>>>()
             .map_err(model_error("cannot read the model's outputs"))?;
         let output_shapes = shapes(output_facts, "output")?;
-        let state = plan
-            .spawn()
-            .map_err(model_error("cannot prepare the model"))?;
-        Ok(OnnxModel {
-            state,
+        Ok(Plan {
+            source: bytes.to_vec(),
+            plan,
             input_shapes,
             output_shapes,
-            outputs: TVec::new(),
         })
     }
 

@@ -60,3 +60,31 @@ export async function openPage(context, url) {
   await page.goto(url);
   return { page, errors };
 }
+
+/** Serves the files of `dir` (symlinks followed) on 127.0.0.1, a free port; resolves to { url, stop }.
+ * For pages outside www/ (the examples), with the MIME types module scripts and wasm need. */
+export async function serveDirectory(dir) {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const { extname, resolve, sep } = await import('node:path');
+  const types = {
+    '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
+    '.wasm': 'application/wasm', '.wav': 'audio/wav', '.glb': 'model/gltf-binary', '.css': 'text/css', '.svg': 'image/svg+xml',
+  };
+  const base = resolve(dir);
+  const server = createServer(async (request, response) => {
+    let path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
+    if (path.endsWith('/')) path += 'index.html';
+    const file = resolve(base, `.${path}`);
+    try {
+      if (file !== base && !file.startsWith(base + sep)) throw new Error('outside');
+      const body = await readFile(file);
+      response.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+}

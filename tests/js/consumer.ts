@@ -7,6 +7,9 @@ import type { ProcessResult } from 'animasync-face/compat';
 import { VrmFaceDriver, presetWeights, perfectSyncCoverage, PERFECT_SYNC_MIN_COVERAGE } from 'animasync-face/vrm';
 import type { VrmLike, VrmDriveMode, VrmPresetName, VrmFaceDriverOptions } from 'animasync-face/vrm';
 import type { Microphone, FramesEvent } from 'animasync-face/microphone';
+import { startAudioSource, AudioSourceError } from 'animasync-face/audio';
+import type { AudioSource, AudioSourceOptions, AudioSourceErrorCode } from 'animasync-face/audio';
+import type { GltfLike, SceneLike } from 'animasync-face/vrm';
 import type { CompileRequest, CompileModeName, EmotionInfo, RenderScenarioOptions, RenderedScenario, EngineOptions, ClipResult, ClipOptions, LatencyName, EmotionGuess } from 'animasync-face';
 
 export async function typed(bytes: Uint8Array): Promise<number> {
@@ -92,9 +95,35 @@ export function avatar(vrm: VrmLike & { update(delta: number): void }, mic: Micr
   const enough: boolean = perfectSyncCoverage(vrm) >= PERFECT_SYNC_MIN_COVERAGE && driver.coverage > 0 && aa >= 0;
   // @ts-expect-error: modes are checked
   new VrmFaceDriver(vrm, { mode: 'arkit' });
-  // @ts-expect-error: a glTF scene is not a VRM
+  // @ts-expect-error: an object that is neither a VRM, a glTF nor a three.js object
   new VrmFaceDriver({ children: [] });
   driver.reset();
   driver.dispose();
   return enough ? driver.mode : 'presets';
+}
+
+// Any voice: an <audio> element played with the face in sync, a node of the page's graph, a
+// call's remote stream; and a plain glTF avatar (three.js alone) driven by the same driver.
+export async function voices(element: HTMLAudioElement, node: AudioNode, stream: MediaStream, gltf: GltfLike, scene: SceneLike): Promise<AudioSourceErrorCode | number> {
+  const driver = new VrmFaceDriver(gltf, { mode: 'perfect-sync' });
+  const options: AudioSourceOptions = {
+    engine: { latency: 'playback' },
+    delayOutput: true,
+    onFrames: ({ frames, count, time }) => driver.push(frames, count, time),
+  };
+  try {
+    const voice: AudioSource = await startAudioSource(element, options);
+    const shown: Float32Array = driver.update(voice.context.currentTime - voice.displayDelay);
+    const fromNode = await startAudioSource(node, { output: node.context.destination, delayOutput: 0.2 });
+    const fromCall = await startAudioSource(stream, { context: voice.context });
+    // @ts-expect-error: delayOutput is a boolean or seconds
+    await startAudioSource(element, { delayOutput: 'auto' });
+    // @ts-expect-error: sources are nodes, streams or media elements
+    await startAudioSource('voice.mp3');
+    const kinds = [voice.kind, fromNode.kind, fromCall.kind].length;
+    voice.stop();
+    return shown[24] + voice.outputDelay + kinds + perfectSyncCoverage(scene);
+  } catch (error) {
+    return error instanceof AudioSourceError ? error.code : 'engine';
+  }
 }

@@ -386,14 +386,14 @@ test('bad input gets a clear error and changes nothing', () => {
   near(driver.update(5)[ch('jawOpen')], 0.5, 1e-6, 'queue intact');
   near(influence(face, 'jawOpen'), 0.5, 1e-6, 'avatar intact');
 
-  assert.throws(() => new VrmFaceDriver(), (e) => e instanceof TypeError && /expected a three-vrm VRM/.test(e.message));
+  assert.throws(() => new VrmFaceDriver(), (e) => e instanceof TypeError && /expected an avatar: a three-vrm VRM .*, a loaded glTF .* or a three\.js object/.test(e.message));
   assert.throws(() => new VrmFaceDriver({ expressionManager: null }), (e) => e instanceof TypeError && /has no scene/.test(e.message));
   assert.throws(() => new VrmFaceDriver(vrm, { mode: 'perfect' }), /unknown mode "perfect"/);
-  assert.throws(() => new VrmFaceDriver(vrm, { mode: 'presets' }), /mode "presets" needs vrm.expressionManager/);
+  assert.throws(() => new VrmFaceDriver(vrm, { mode: 'presets' }), /mode "presets" needs a three-vrm VRM with VRM presets/);
   assert.throws(() => new VrmFaceDriver(vrm, { capacity: 0 }), /capacity must be an integer >= 2/);
   assert.throws(() => new VrmFaceDriver(presetsAvatar().vrm, { mode: 'perfect-sync' }), /needs ARKit-named/);
   assert.throws(() => new VrmFaceDriver(vrmOf([new THREE.Mesh()], null)), /nothing to drive/);
-  assert.throws(() => perfectSyncCoverage(null), /perfectSyncCoverage: expected a three-vrm VRM/);
+  assert.throws(() => perfectSyncCoverage(null), /perfectSyncCoverage: expected an avatar/);
 });
 
 test('reset drops the frames and returns the face to rest', () => {
@@ -410,4 +410,32 @@ test('reset drops the frames and returns the face to rest', () => {
     assert.ok(face.morphTargetInfluences.every((x) => x === 0), `${make.name}: at rest ${face.morphTargetInfluences}`);
     assert.ok(driver.update(0).every((x) => x === 0), `${make.name}: nothing queued after reset`);
   }
+});
+
+test('a plain glTF (three.js alone, no three-vrm): the glTF, its scene or the VRM inside it are driven', () => {
+  // As GLTFLoader returns a file whose meshes carry ARKit-named morph targets: `{scene, ...}`
+  // with no VRM in userData. The face spreads over two meshes, as avatar services export it.
+  const head = morphMesh(ARKIT.filter((name) => !name.startsWith('eye')));
+  const eyes = morphMesh(ARKIT.filter((name) => name.startsWith('eye')));
+  const scene = new THREE.Group();
+  scene.add(head, eyes);
+  const gltf = { scene, scenes: [scene], animations: [], userData: {} };
+  for (const avatar of [gltf, scene]) {
+    assert.equal(perfectSyncCoverage(avatar), 52);
+    const driver = new VrmFaceDriver(avatar, { mode: 'perfect-sync' });
+    assert.equal(driver.mode, 'perfect-sync');
+    assert.equal(driver.coverage, 52);
+    driver.push(frame({ jawOpen: 0.2, eyeBlinkLeft: 0.4 }), 1, 0);
+    driver.push(frame({ jawOpen: 0.6, eyeBlinkLeft: 0.8 }), 1, 1 / 30);
+    driver.update(1 / 60);
+    near(influence(head, 'jawOpen'), 0.4, 1e-6, 'jawOpen interpolated on the head');
+    near(influence(eyes, 'eyeBlinkLeft'), 0.6, 1e-6, 'eyeBlinkLeft interpolated on the eyes');
+    assert.throws(() => new VrmFaceDriver(avatar, { mode: 'presets' }), /a plain glTF has no presets: use "perfect-sync"/);
+    driver.dispose();
+    assert.equal(influence(head, 'jawOpen'), 0, 'dispose leaves the face at rest');
+  }
+  // A glTF that three-vrm loaded: its VRM (with the expression manager) is what gets driven.
+  const { vrm } = perfectSyncAvatar();
+  const loaded = { scene: vrm.scene, userData: { vrm } };
+  assert.equal(new VrmFaceDriver(loaded).coverage, perfectSyncCoverage(vrm));
 });

@@ -1,4 +1,7 @@
-// A minimal WAV reader for the tests (16-bit PCM or 32-bit float, any channel count -> mono).
+// A minimal WAV reader and writer for the tests (16-bit PCM or 32-bit float, any channel count ->
+// mono), and the speech-with-pauses clip the browser tests play.
+import { readFile } from 'node:fs/promises';
+
 export function decodeWav(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (at) => String.fromCharCode(...bytes.subarray(at, at + 4));
@@ -24,4 +27,42 @@ export function decodeWav(bytes) {
     }
   }
   throw new Error('no data chunk');
+}
+
+/** 16-bit mono WAV bytes. */
+export function encodeWav(samples, sampleRate) {
+  const bytes = Buffer.alloc(44 + samples.length * 2);
+  bytes.write('RIFF', 0);
+  bytes.writeUInt32LE(36 + samples.length * 2, 4);
+  bytes.write('WAVEfmt ', 8);
+  bytes.writeUInt32LE(16, 16);
+  bytes.writeUInt16LE(1, 20);
+  bytes.writeUInt16LE(1, 22);
+  bytes.writeUInt32LE(sampleRate, 24);
+  bytes.writeUInt32LE(sampleRate * 2, 28);
+  bytes.writeUInt16LE(2, 32);
+  bytes.writeUInt16LE(16, 34);
+  bytes.write('data', 36);
+  bytes.writeUInt32LE(samples.length * 2, 40);
+  samples.forEach((x, i) => bytes.writeInt16LE(Math.round(Math.max(-1, Math.min(1, x)) * 32767), 44 + i * 2));
+  return bytes;
+}
+
+/** WAV bytes of two real speech clips (www/scenarios/arc-monologue-2 and -3), each followed by
+ * 1.2 s of silence: speech, and pauses long enough for a new turn and for the mouth to rest. */
+export async function speechWithPauses() {
+  const parts = [];
+  let rate;
+  for (const name of ['arc-monologue-2', 'arc-monologue-3']) {
+    const { samples, sampleRate } = decodeWav(await readFile(new URL(`../../www/scenarios/${name}.wav`, import.meta.url)));
+    rate = sampleRate;
+    parts.push(samples, new Float32Array(Math.round(1.2 * sampleRate)));
+  }
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return encodeWav(all, rate);
 }

@@ -160,3 +160,25 @@ class SpeakerBootstrap(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SealCalibration(unittest.TestCase):
+    """training/train.py calibrates the p/b/m seal on validation clips whose phones it reads from
+    viseme labels: its closure counts must be the evaluation's on the same curve."""
+
+    def test_viseme_runs_score_as_the_evaluation_s_phones(self):
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        import train
+
+        names = train.target_lib.VisemeTable().names
+        viseme_of = {"SIL": "sil", "AA": "AA", "B": "PP", "M": "PP", "T": "DD", "S": "SS"}
+        v = np.full(N, names.index("sil"))
+        for p, a, b in SPANS:
+            v[a:b] = names.index(viseme_of[p])
+        for levels in ({"B": 0.0, "M": 0.0}, {"B": 0.0, "T": 0.1}, {"M": 0.2, "S": 0.2, "T": 0.0}, {}):
+            pred = curve(levels)
+            m = metrics(pred)
+            want = (m["pbm_closed"] / m["pbm_n"], m["other_closed"] / m["other_n"])
+            self.assertEqual(train.closure_rates([pred], [v], names), want, levels)

@@ -1,19 +1,23 @@
 // The demo: speak (or play a recording) and the avatar speaks and emotes with you.
 //
-// Frames come from the microphone (animasync-face/microphone: AudioWorklet -> Web Worker ->
-// wasm Engine) or from a file (../shared/clip-player.js: the engine on this thread, fed just ahead of the
-// playhead); each carries its audio-context time. Every animation frame shows the frame for
+// Frames come from the microphone or a recorded voice played by an <audio> element (both
+// animasync-face/audio: AudioWorklet -> Web Worker -> wasm Engine), or from a file
+// (../shared/clip-player.js: the engine on this thread, fed just ahead of the playhead); each
+// carries its audio-context time. Every animation frame shows the frame for
 // `display time = source clock - display delay`:
-//  - microphone: delay = mic.latency (the engine's look-ahead and resampling plus the capture
-//    chunk) + one frame span (a frame is complete, and sent, one span after it starts) + 15 ms
-//    for the worker's compute and the two message hops. So the frame for the shown moment has
-//    arrived (the driver holds it until the next one is there, then interpolates towards it);
+//  - microphone: delay = the source's displayDelay: its latency (the engine's look-ahead and
+//    resampling plus the capture chunk) + one frame span (a frame is complete, and sent, one span
+//    after it starts) + 15 ms for the worker's compute and the two message hops. So the frame for
+//    the shown moment has arrived (the driver holds it until the next one is there, then
+//    interpolates towards it);
+//  - voice: the element's sound is delayed by that much (delayOutput), so every frame is there
+//    before its sound is heard; delay = the context's base + output latency (displayDelay again);
 //  - file: delay = the context's base + output latency, so the face moves with the sound you
 //    hear rather than with the sound the context is rendering.
 // The VRM driver (animasync-face/vrm) interpolates the queued frames at that time and applies
 // them; between sources the face rests on the chosen emotion with blinks (IdleFace).
 import init, { channelNames, channelTable, classifyEmotion, emotionTaxonomy, frameRate, PresetLibrary } from 'animasync-face';
-import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
+import { startAudioSource, startMicrophone, AudioSourceError } from 'animasync-face/audio';
 import { VrmFaceDriver } from 'animasync-face/vrm';
 
 import { SmoothClock, decodeMono } from '../shared/audio.js';
@@ -27,11 +31,14 @@ const DEFAULT_AVATAR = '/avatar/default.vrm';
 const PANEL_INTERVAL_MS = 1000 / 15; // the bars and the status line: at most 15 times a second
 const FADE_S = 0.25; // idle face <-> live frames crossfade
 const AUDIO_EXTENSIONS = /\.(wav|wave|mp3|ogg|oga|opus|flac|m4a|aac|webm)$/i;
+// "Play a voice": recorded lines streamed through an <audio> element, one per press, in turn
+// (the same path a TTS stream or a call's remote voice would take).
+const VOICE_LINES = ['/scenarios/arc-monologue-1.wav', '/scenarios/arc-monologue-2.wav', '/scenarios/arc-monologue-3.wav'];
 
-// What tests and curious visitors can read (see README "Demo").
+// What tests and curious visitors can read (see docs/demo.md).
 const demo = {
   ready: false,
-  source: null, // 'microphone' | 'file' | null
+  source: null, // 'microphone' | 'voice' | 'file' | null
   frames: 0, // frames received since the page loaded
   fps: 0, // frames received per second, over the last 2 s (batches arrive in bursts)
   computeMs: null, // engine time per frame (median of the last 2 s of batches)
@@ -64,10 +71,12 @@ let names;
 let idleFace;
 let stage = null;
 let driver;
-let source = null; // { kind, clock, delay, firstTime, endTime?, mic?, name?, duration? }
+let source = null; // { kind, clock, delay, firstTime, endTime?, live?, name?, duration? }
 let player = null; // ClipPlayer, created with the file context
 let fileContext = null;
-const micTurns = new PauseTurns();
+let voiceContext = null; // kept: an <audio> element can be connected to one context only, ever
+let voiceLine = 0;
+const micTurns = new PauseTurns(); // the microphone's and the voice's
 const fileTurns = new PauseTurns();
 const arrivals = []; // [performance.now(), count] of the last 2 s of batches
 const lags = []; // arrival lags of the last batches, ms
@@ -103,7 +112,7 @@ function onFrames(event, from) {
     if (computes.length > 60) computes.shift();
     demo.computeMs = computes.toSorted((a, b) => a - b)[computes.length >> 1];
   }
-  if (from.kind === 'microphone') {
+  if (from.kind === 'microphone' || from.kind === 'voice') {
     lags.push((from.clock.now() - (event.time + event.count / frameRate())) * 1000);
     if (lags.length > 30) lags.shift();
     demo.arrivalLagMs = lags.toSorted((a, b) => a - b)[lags.length >> 1];
@@ -144,7 +153,7 @@ function setFromText(text) {
 function newTurn(automatic = false) {
   const request = emotion();
   idleFace.setEmotion(request);
-  if (source?.kind === 'microphone') source.mic.setEmotion(request);
+  source?.live?.setEmotion(request); // the microphone or the voice
   player?.setEmotion(request); // on a file: starts the turn at the engine's input position
   if (!source) return;
   demo.turns++;
@@ -184,26 +193,26 @@ async function startMic() {
   $('mic-label').textContent = 'Starting…';
   const from = { kind: 'microphone', clock: null, delay: 0, firstTime: null };
   try {
-    from.mic = await startMicrophone({
+    from.live = await startMicrophone({
       engine: engineOptions(),
       emotion: emotion(),
       onFrames: (event) => onFrames(event, from),
       onError: (error) => showError(error.message),
     });
   } catch (error) {
-    showError(error instanceof MicrophoneError ? error.message : `The microphone could not start: ${reason(error)}.`);
+    showError(error instanceof AudioSourceError ? error.message : `The microphone could not start: ${reason(error)}.`);
     $('mic-label').textContent = 'Start microphone';
     button.disabled = false;
     return;
   }
-  from.clock = new SmoothClock(from.mic.context);
-  from.delay = from.mic.latency + 1 / frameRate() + 0.015;
+  from.clock = new SmoothClock(from.live.context);
+  from.delay = from.live.displayDelay;
   micTurns.reset();
   driver.reset();
   arrivals.length = 0;
   lags.length = 0;
   computes.length = 0;
-  Object.assign(demo, { source: 'microphone', turns: 1, autoTurns: 0, model: from.mic.lipsync, computeMs: null });
+  Object.assign(demo, { source: 'microphone', turns: 1, autoTurns: 0, model: from.live.lipsync, computeMs: null });
   demo.displayDelayMs = from.delay * 1000;
   demo.latencyMs = (from.delay + 1 / 60) * 1000;
   source = from;
@@ -212,6 +221,51 @@ async function startMic() {
   $('mic-label').textContent = 'Stop microphone';
   button.disabled = false;
   status(performance.now()); // the status line says so at once, not at the next panel tick
+}
+
+/** "Play a voice": the next recorded line through an <audio> element into startAudioSource,
+ * with the playback model and the element's sound delayed so the face is in sync with it. */
+async function playVoice() {
+  stopSource();
+  clearError();
+  const button = $('voice');
+  button.disabled = true;
+  voiceContext ??= new AudioContext({ latencyHint: 'interactive' });
+  const audio = $('voice-audio');
+  const url = VOICE_LINES[voiceLine++ % VOICE_LINES.length];
+  audio.src = url;
+  const from = { kind: 'voice', clock: new SmoothClock(voiceContext), delay: 0, firstTime: null, name: url.split('/').pop(), duration: null };
+  try {
+    from.live = await startAudioSource(audio, {
+      context: voiceContext,
+      engine: { ...engineOptions(), latency: 'playback' },
+      delayOutput: true,
+      emotion: emotion(),
+      onFrames: (event) => onFrames(event, from),
+      onError: (error) => showError(error.message),
+    });
+    await audio.play();
+  } catch (error) {
+    from.live?.stop();
+    button.disabled = false;
+    showError(error instanceof AudioSourceError ? error.message : `The voice could not play (${reason(error)}): click the page and press Play a voice again.`);
+    return;
+  }
+  from.delay = from.live.displayDelay;
+  from.duration = audio.duration;
+  // The element has played its last sample; the face goes on until the delayed sound has ended.
+  audio.onended = () => { if (source === from) from.endTime = from.clock.now() + from.live.outputDelay; };
+  micTurns.reset();
+  driver.reset();
+  arrivals.length = 0;
+  lags.length = 0;
+  computes.length = 0;
+  Object.assign(demo, { source: 'voice', turns: 1, autoTurns: 0, model: from.live.lipsync, computeMs: null, latencyMs: null });
+  demo.displayDelayMs = from.delay * 1000;
+  source = from;
+  button.disabled = false;
+  $('stop-file').hidden = false;
+  status(performance.now());
 }
 
 async function playFile(file) {
@@ -249,7 +303,11 @@ async function playFile(file) {
 }
 
 function stopSource() {
-  if (source?.kind === 'microphone') source.mic.stop();
+  if (source?.kind === 'microphone') source.live.stop();
+  if (source?.kind === 'voice') {
+    $('voice-audio').pause();
+    source.live.stop();
+  }
   if (source?.kind === 'file') player.stop();
   source = null;
   driver?.reset();
@@ -264,9 +322,9 @@ function stopSource() {
 
 async function setSmoothing() {
   player?.setEngineOptions(engineOptions());
-  if (source?.kind !== 'microphone') return;
+  if (!source?.live) return;
   try {
-    await source.mic.restart(engineOptions());
+    await source.live.restart({ ...engineOptions(), ...(source.kind === 'voice' ? { latency: 'playback' } : {}) });
     demo.turns = 1;
   } catch (error) {
     showError(`Could not switch the smoothing: ${reason(error)}.`);
@@ -377,6 +435,10 @@ function status(nowMs) {
   const on = source !== null;
   let where = 'idle: press Start, or play a file';
   if (source?.kind === 'microphone') where = 'microphone';
+  if (source?.kind === 'voice') {
+    const audio = $('voice-audio');
+    where = `voice: ${source.name} ${Math.min(audio.currentTime, source.duration).toFixed(1)} / ${source.duration.toFixed(1)} s`;
+  }
   if (source?.kind === 'file') {
     const position = Math.max(0, Math.min(source.duration, source.clock.now() - source.delay - player.startAt));
     where = `${source.name} ${position.toFixed(1)} / ${source.duration.toFixed(1)} s`;
@@ -389,12 +451,16 @@ function status(nowMs) {
   $('stat-turns').textContent = on ? `turn ${demo.turns}` : 'turn –';
   const latency = $('stat-latency');
   if (source?.kind === 'microphone') {
-    const mic = source.mic;
+    const mic = source.live;
     latency.textContent = `latency ≈ ${Math.round(demo.latencyMs)} ms`;
     latency.title = `Voice to face, estimated: the engine's look-ahead and resampling with the capture chunk `
       + `(${Math.round(mic.latency * 1000)} ms), one frame span, after which the frame is complete (33 ms), `
       + `15 ms for the worker and its messages, and one screen refresh (17 ms). The microphone's own `
       + `input latency (hardware and system, often 5-20 ms) is not known to the page and not included.`;
+  } else if (source?.kind === 'voice') {
+    latency.textContent = 'in sync with playback';
+    latency.title = `The voice's sound is delayed by ${Math.round(source.live.outputDelay * 1000)} ms (the playback model's look-ahead, `
+      + `one frame span and 15 ms for the worker), so each frame is ready before its sound is heard; the face shows the frame of the sound being heard.`;
   } else if (source?.kind === 'file') {
     latency.textContent = 'in sync with playback';
     latency.title = `The face shows the frame of the sound being heard: the audio output latency `
@@ -410,6 +476,7 @@ function status(nowMs) {
 function wireControls() {
   $('mic').addEventListener('click', () => (source?.kind === 'microphone' ? stopSource() : startMic()));
   $('stop-file').addEventListener('click', stopSource);
+  $('voice').addEventListener('click', playVoice);
   $('new-turn').addEventListener('click', () => newTurn());
   $('level').addEventListener('input', () => { $('level-value').textContent = $('level').value; });
   $('level').addEventListener('change', () => newTurn());
@@ -456,7 +523,14 @@ async function main() {
     showError('This browser has no WebAssembly: use a current Chrome, Edge, Firefox or Safari.');
     return;
   }
-  await init();
+  // The module is most of what a first visit downloads: say how far it has come.
+  const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+  await init(undefined, {
+    onProgress: ({ loaded, total }) => {
+      $('stage-note').textContent = `loading the engine: ${megabytes(loaded)}${total ? ` of ${megabytes(total)}` : ''} MB…`;
+    },
+  });
+  $('stage-note').textContent = 'loading the avatar…';
   names = channelNames();
   JAW_OPEN = names.indexOf('jawOpen');
   const taxonomy = emotionTaxonomy();
