@@ -5,6 +5,8 @@
 #   make demo   build the npm package into pkg/ and serve www/ on http://127.0.0.1:$(PORT)
 #   make test   every check and test suite (see scripts/test.sh)
 #   make pkg    build the npm package into pkg/
+#   make soak   an hour of audio through the engine natively, ten minutes through the microphone
+#               path in headless Chromium (docs/robustness.md; not part of `make test`)
 #   make model  regenerate data, train, export and evaluate the default lip-sync model
 #               (models/default; about 20 minutes on 2 cores; not part of `make test`)
 
@@ -17,6 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: demo test pkg bench model setup setup-rust setup-browser setup-node setup-training clean
+.PHONY: setup-fuzz soak
 
 # setup-node: the demo page loads three.js and @pixiv/three-vrm from node_modules.
 demo: pkg setup-node
@@ -31,7 +34,7 @@ pkg: setup-rust
 	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
 	@ls -l pkg/animasync_face_bg.wasm; echo "gzip -9: $$(gzip -9 -c pkg/animasync_face_bg.wasm | wc -c) bytes"
 
-setup: setup-rust setup-browser setup-node setup-training
+setup: setup-rust setup-browser setup-node setup-training setup-fuzz
 
 setup-rust:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -88,3 +91,19 @@ bench: pkg setup-node setup-browser
 	node scripts/bench-browser.mjs
 	node scripts/bench-browser.mjs 15 1000 playback
 	node scripts/bench-first-frame.mjs
+
+# Fuzzing (scripts/fuzz.sh; make test runs a short smoke of every target): a nightly toolchain
+# and cargo-fuzz, installed once.
+setup-fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+
+# Soak (docs/robustness.md; not part of `make test`): SOAK_MINUTES of speech streamed natively
+# through the engine in random chunks with emotion changes (run twice: same seed, same frames),
+# then BROWSER_SOAK_MINUTES through the real microphone path with Chromium's fake microphone.
+SOAK_MINUTES ?= 60
+BROWSER_SOAK_MINUTES ?= 10
+SOAK_WAVS := $(addprefix --wav ,tests/fixtures/speech16k.wav $(wildcard www/scenarios/*.wav))
+soak: pkg setup-node setup-browser
+	cargo run --release --quiet -- soak --minutes $(SOAK_MINUTES) $(SOAK_WAVS)
+	node scripts/soak-browser.mjs $(BROWSER_SOAK_MINUTES)

@@ -5,6 +5,15 @@ import init, { Engine, frameRate } from './index.js';
 
 const CHANNELS = 52;
 
+/** 16 kHz mono PCM as the old API took it (a Float32Array, an array or another typed array of
+ *  numbers), or a TypeError naming what was given. */
+function pcm(value, where) {
+  if (value instanceof Float32Array) return value;
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return Float32Array.from(value);
+  const got = value === null ? 'null' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : typeof value;
+  throw new TypeError(`${where}: expected 16 kHz mono PCM as a Float32Array or an array of numbers, got ${got}`);
+}
+
 /** @typedef {{ blendshapes: Float32Array, frame_count: number, fps: number, mode: string }} ProcessResult */
 
 export class AnimasyncCompat {
@@ -42,7 +51,8 @@ export class AnimasyncCompat {
    *  processFile) are read by the built-in playback model, or your model; processAudioChunk
    *  streams with the live one (see `latency` in docs/javascript-api.md). */
   processAudio(pcm16k) {
-    return this.#result(this.#require().processClip(Float32Array.from(pcm16k), 16000).blendshapes);
+    const engine = this.#require();
+    return this.#result(engine.processClip(pcm(pcm16k, 'processAudio'), 16000).blendshapes);
   }
 
   /** A Web Audio AudioBuffer (any rate, any channels) -> ProcessResult. */
@@ -73,7 +83,7 @@ export class AnimasyncCompat {
    *  there are some. `isLast` ends the stream (the remaining frames come back). */
   processAudioChunk(chunk, isLast = false) {
     const engine = this.#require();
-    engine.push(Float32Array.from(chunk));
+    engine.push(pcm(chunk, 'processAudioChunk'));
     let frames = engine.takeFrames();
     if (isLast) {
       const rest = engine.finish();

@@ -1,9 +1,62 @@
 // animasync-face: the package entry for browsers and bundlers (Vite, webpack, plain
 // <script type="module">). Everything the WebAssembly module exports is re-exported as is;
 // `init()` must resolve before any of it is used.
-import initWasm from './animasync_face.js';
+import initWasm, {
+  Engine, OnnxModel, PresetLibrary, TextClassifier,
+  compileExpression as rawCompileExpression, renderScenario as rawRenderScenario,
+} from './animasync_face.js';
 
 export * from './animasync_face.js';
+
+// Freed objects. wasm-bindgen's objects hold a pointer into wasm memory that `free()` sets to 0;
+// a later call would reach Rust as a null pointer ("null pointer passed to rust"). Every method
+// and getter of the four classes first checks that its object is alive and otherwise throws an
+// error naming the class, the call and what to do; `free()` twice is a no-op (as for
+// `close()` elsewhere on the web).
+const WASM_CLASSES = { Engine, OnnxModel, PresetLibrary, TextClassifier };
+const isLive = (value, cls) => value instanceof cls && value.__wbg_ptr !== 0;
+const deadObject = (name, call) => new Error(
+  `${name}.${call}: this ${name} was freed (free() was called on it), or is not one; create a new one`);
+
+for (const [name, cls] of Object.entries(WASM_CLASSES)) {
+  const proto = cls.prototype;
+  const rawFree = proto.free;
+  const once = function free() { if (isLive(this, cls)) rawFree.call(this); };
+  proto.free = once;
+  if (typeof Symbol.dispose === 'symbol' && proto[Symbol.dispose]) proto[Symbol.dispose] = once;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (key === 'constructor' || key === 'free' || key.startsWith('__')) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (typeof d.value === 'function') {
+      const method = d.value;
+      d.value = { [key](...args) { if (!isLive(this, cls)) throw deadObject(name, `${key}()`); return method.apply(this, args); } }[key];
+    }
+    if (d.get) {
+      const get = d.get;
+      d.get = function () { if (!isLive(this, cls)) throw deadObject(name, key); return get.call(this); };
+    }
+    Object.defineProperty(proto, key, d);
+  }
+}
+
+function requireLibrary(call, library) {
+  if (library instanceof PresetLibrary && library.__wbg_ptr !== 0) return;
+  const what = library instanceof PresetLibrary ? 'a freed PresetLibrary (free() was called on it)'
+    : library === null ? 'null' : typeof library === 'object' ? `an object (${library.constructor?.name ?? 'no class'})` : typeof library;
+  throw new Error(`${call}: \`library\` must be a live PresetLibrary (PresetLibrary.builtin() or PresetLibrary.fromJson(text)), got ${what}`);
+}
+
+/** See animasync_face.d.ts; `library` is checked first (a freed library is named as such). */
+export function compileExpression(library, request) {
+  requireLibrary('compileExpression', library);
+  return rawCompileExpression(library, request);
+}
+
+/** See animasync_face.d.ts; `library` is checked first (a freed library is named as such). */
+export function renderScenario(library, scenario, options) {
+  requireLibrary('renderScenario', library);
+  return rawRenderScenario(library, scenario, options);
+}
 
 let ready;
 

@@ -34,6 +34,8 @@ step doc-links python3 scripts/check-links.py
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step rust-native cargo test
+# Every fuzz target for 20 s (fuzz/, scripts/fuzz.sh; the long runs: docs/robustness.md).
+step fuzz-smoke scripts/fuzz.sh smoke 20
 # The training pipeline end to end on a few clips and steps (the exported model then runs
 # through the CLI), so `make model` cannot rot; the debug CLI is already built by rust-native.
 step model-quick python3 training/pipeline.py --quick --cli target/debug/animasync-face --work target/model-quick
@@ -59,9 +61,9 @@ step rust-wasm-node cargo test --target wasm32-unknown-unknown --test core --tes
 step rust-wasm-chromium cargo test --target wasm32-unknown-unknown --test browser_core --test browser_audio --test browser_engine
 step pkg make --no-print-directory pkg
 step npm-pack scripts/install-packed-pkg.sh
-step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs
+step js-node node --test tests/js/package.test.mjs tests/js/compat.test.mjs tests/js/vrm.test.mjs tests/js/hostile.test.mjs
 step js-types npx tsc -p tests/js/tsconfig.json
-step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs tests/js/audio-source.test.mjs
+step js-browser node --test --test-concurrency=1 tests/js/page.test.mjs tests/js/demo.test.mjs tests/js/viewer.test.mjs tests/js/audio-source.test.mjs tests/js/viewer-robust.test.mjs
 # The examples from the packed package: the plain page over node_modules, and a fresh Vite app
 # outside the repository (the packed package and Vite from the npm registry), built and run.
 step js-examples node --test --test-concurrency=1 tests/js/examples.test.mjs

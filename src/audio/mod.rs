@@ -5,6 +5,8 @@
 pub mod features;
 pub mod gate;
 pub mod resample;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod wav;
 
 use crate::base::error::{FaceError, Result};
 use crate::base::time::frames_covering;
@@ -23,7 +25,30 @@ pub fn check_sample_rate(sample_rate: u32) -> Result<()> {
     }
 }
 
-/// Mono audio, validated: a supported rate, at least one sample, every sample finite.
+/// The largest sample magnitude accepted. Audio is nominally in [-1, 1]; louder clips (and
+/// integer PCM passed unscaled, up to 32768) still work, but beyond this a sample is not audio,
+/// and its square would overflow the `f32` features (a NaN in the model's input, found by
+/// fuzzing `Engine::push`).
+pub const MAX_SAMPLE: f32 = 1e6;
+
+/// The one check of input samples: finite and within [`MAX_SAMPLE`]. The error names the first
+/// bad sample; `of` says where it sits ("" or " of the chunk").
+pub fn check_samples(samples: &[f32], of: &str) -> Result<()> {
+    match samples.iter().position(|x| !x.is_finite() || x.abs() > MAX_SAMPLE) {
+        None => Ok(()),
+        Some(i) if samples[i].is_finite() => Err(FaceError::Audio(format!(
+            "sample {i}{of} is {} (beyond +-{MAX_SAMPLE}: audio is expected in [-1, 1]; scale integer PCM by 1/32768)",
+            samples[i]
+        ))),
+        Some(i) => Err(FaceError::Audio(format!(
+            "sample {i}{of} is {} (audio must be finite numbers)",
+            samples[i]
+        ))),
+    }
+}
+
+/// Mono audio, validated: a supported rate, at least one sample, every sample finite and within
+/// [`MAX_SAMPLE`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pcm {
     samples: Vec<f32>,
@@ -36,12 +61,7 @@ impl Pcm {
         if samples.is_empty() {
             return Err(FaceError::Audio("the audio is empty (0 samples)".into()));
         }
-        if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
-            return Err(FaceError::Audio(format!(
-                "sample {i} is {} (audio must be finite numbers)",
-                samples[i]
-            )));
-        }
+        check_samples(&samples, "")?;
         Ok(Pcm {
             samples,
             sample_rate,

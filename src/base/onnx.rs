@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::{bail, TractErrorContext};
 
 use crate::base::error::{FaceError, Result};
 
@@ -65,6 +66,56 @@ fn values(value: &TValue) -> Result<&[f32]> {
         .try_as_plain_ram()
         .and_then(|view| view.as_slice::<f32>())
         .map_err(model_error("cannot read an output"))
+}
+
+/// ONNX bytes as tract's inference model, through tract's own decoder and translator, with one
+/// check between them for what tract would otherwise panic on, which in wasm would kill the
+/// module: a graph output (of the model or of a subgraph) that no input, initializer or node
+/// names (tract indexes its name map with it; found by `fuzz/fuzz_targets/onnx_model.rs`).
+pub(crate) fn read_onnx(bytes: &[u8]) -> TractResult<InferenceModel> {
+    let onnx = tract_onnx::onnx();
+    let mut reader = bytes;
+    let proto = onnx
+        .proto_model_for_read(&mut reader)
+        .context("Reading proto model")?;
+    if let Some(graph) = &proto.graph {
+        check_graph(graph, "the graph")?;
+    }
+    onnx.model_for_proto_model(&proto)
+        .context("Translating proto model to model")
+}
+
+fn check_graph(graph: &tract_onnx::pb::GraphProto, place: &str) -> TractResult<()> {
+    let mut named: std::collections::HashSet<&str> = graph
+        .input
+        .iter()
+        .map(|i| i.name.as_str())
+        .chain(graph.initializer.iter().map(|t| t.name.as_str()))
+        .collect();
+    for node in &graph.node {
+        named.extend(node.input.iter().chain(&node.output).map(String::as_str));
+    }
+    if let Some(output) = graph
+        .output
+        .iter()
+        .find(|o| !named.contains(o.name.as_str()))
+    {
+        bail!(
+            "{place}'s output \"{}\" is produced by no input, initializer or node",
+            output.name
+        );
+    }
+    for node in &graph.node {
+        for attribute in &node.attribute {
+            for sub in attribute.g.iter().chain(&attribute.graphs) {
+                check_graph(
+                    sub,
+                    &format!("the subgraph \"{}\" of node \"{}\"", sub.name, node.name),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
@@ -126,9 +177,7 @@ impl OnnxModel {
         if bytes.is_empty() {
             return Err(FaceError::Model("the model is empty (0 bytes)".into()));
         }
-        let mut reader = bytes;
-        let typed = tract_onnx::onnx()
-            .model_for_read(&mut reader)
+        let typed = read_onnx(bytes)
             .map_err(model_error("cannot read the ONNX model"))?
             .into_typed()
             .map_err(model_error("cannot type the ONNX model"))?;

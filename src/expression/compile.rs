@@ -105,6 +105,51 @@ impl Intensity {
     }
 }
 
+/// A compile request as the JS API (`compileExpression`) takes it: an emotion with exactly one
+/// of a level or a VAD point, and a mode by name (default expressive). Outside data, so
+/// [`CompileRequest::resolve`] checks all of it; `fuzz/fuzz_targets/compile_request.rs` reads it
+/// from JSON.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CompileRequest {
+    pub emotion: String,
+    #[serde(default)]
+    pub level: Option<f32>,
+    #[serde(default)]
+    pub vad: Option<[f32; 3]>,
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+impl CompileRequest {
+    /// The field names, for strict readers that refuse unknown keys.
+    pub const FIELDS: [&'static str; 4] = ["emotion", "level", "vad", "mode"];
+
+    /// The intensity and mode asked for, validated (the emotion is checked by the compile).
+    pub fn resolve(&self) -> Result<(Intensity, CompileMode)> {
+        let intensity = match (self.level, self.vad) {
+            (Some(level), None) => Intensity::Level(level),
+            (None, Some([v, a, d])) => Intensity::Vad(Vad::new(v, a, d)?),
+            _ => {
+                return Err(FaceError::InvalidData {
+                    place: "invalid compile request".into(),
+                    message: "give exactly one of `level` or `vad`".into(),
+                })
+            }
+        };
+        let mode = match self.mode.as_deref() {
+            None => CompileMode::default(),
+            Some(m) => m.parse()?,
+        };
+        Ok((intensity, mode))
+    }
+
+    /// The 52 weights this request asks `compiler` for.
+    pub fn compile(&self, compiler: &ExpressionCompiler) -> Result<Weights> {
+        let (intensity, mode) = self.resolve()?;
+        compiler.compile(&self.emotion, intensity, mode)
+    }
+}
+
 /// Most authored levels an emotion can have (L1, L3, L5): the size of the expressive system.
 const MAX_AUTHORED: usize = AUTHORED_LEVELS.len();
 

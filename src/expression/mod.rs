@@ -5,5 +5,5 @@
 pub mod compile;
 pub mod presets;
 
-pub use compile::{CompileMode, CompilerParams, ExpressionCompiler, Intensity};
+pub use compile::{CompileMode, CompileRequest, CompilerParams, ExpressionCompiler, Intensity};
 pub use presets::{PresetLibrary, AUTHORED_LEVELS};

@@ -9,8 +9,8 @@
 //!
 //! The audio thread never runs this: it belongs in a Web Worker (see `pkg/worker.js`).
 
-use crate::audio::check_sample_rate;
 use crate::audio::gate::{energy_db, SpeechGate};
+use crate::audio::{check_sample_rate, check_samples};
 use crate::base::channels::{ChannelTable, Weights, CHANNEL_COUNT};
 use crate::base::emotion::{EmotionTaxonomy, Vad};
 use crate::base::error::{FaceError, Result};
@@ -256,12 +256,13 @@ impl Engine {
     }
 
     /// Pushes mono samples at the engine's rate; returns how many frames are ready to take.
-    /// A chunk with a NaN or infinite sample is rejected whole (an error naming it) and nothing
+    /// A chunk with a NaN, infinite or absurdly large sample ([`MAX_SAMPLE`](crate::audio::MAX_SAMPLE)) is rejected whole (an error naming it) and nothing
     /// of it is consumed, so the stream can continue with the next chunk.
     pub fn push(&mut self, samples: &[f32]) -> Result<usize> {
-        if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
-            return Err(FaceError::Audio(format!("sample {i} of the chunk is {} (audio must be finite numbers); the chunk was dropped", samples[i])));
-        }
+        check_samples(samples, " of the chunk").map_err(|e| match e {
+            FaceError::Audio(m) => FaceError::Audio(format!("{m}; the chunk was dropped")),
+            e => e,
+        })?;
         let mut lips = Vec::new();
         self.lipsync.push(samples, &mut lips)?;
         self.lip_frames.extend(lips);
@@ -323,12 +324,7 @@ impl Engine {
         sample_rate: u32,
         latency: Option<Latency>,
     ) -> Result<Clip> {
-        if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
-            return Err(FaceError::Audio(format!(
-                "sample {i} is {} (audio must be finite numbers)",
-                samples[i]
-            )));
-        }
+        check_samples(samples, "")?;
         if samples.is_empty() {
             return Err(FaceError::Audio("the audio is empty (0 samples)".into()));
         }

@@ -7,6 +7,7 @@ use tract_onnx::tract_hir::infer::{Factoid, InferenceFact};
 
 use crate::base::emotion::EmotionTaxonomy;
 use crate::base::error::{FaceError, Result};
+use crate::base::onnx::read_onnx;
 use crate::text::classifier_manifest::*;
 use crate::text::wordpiece::{Encoding, WordPiece};
 use crate::text::{check_text, EmotionGuess, CONTEXT_WEIGHT};
@@ -120,10 +121,7 @@ impl TextClassifier {
                 "text classifier: the model is empty (0 bytes)".into(),
             ));
         }
-        let mut reader = model;
-        let mut graph = tract_onnx::onnx()
-            .model_for_read(&mut reader)
-            .map_err(model_error("cannot read the ONNX model"))?;
+        let mut graph = read_onnx(model).map_err(model_error("cannot read the ONNX model"))?;
         let roles = &manifest.inputs;
         if graph.inputs.len() != roles.len() {
             return Err(FaceError::Model(format!(

@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_error, to_js};
+use super::convert::{js_error, js_text, to_js};
 use super::types::{ChannelTableValue, EmotionTaxonomyValue};
 use crate::base::channels::ChannelTable;
 use crate::base::emotion::EmotionTaxonomy;
@@ -29,9 +29,10 @@ pub fn emotion_taxonomy() -> Result<EmotionTaxonomyValue, JsError> {
 
 /// The VAD point of `emotion` at a continuous `level` in [1, 5] (linear between level anchors).
 #[wasm_bindgen(js_name = levelVad)]
-pub fn level_vad(emotion: &str, level: f32) -> Result<Vec<f32>, JsError> {
+pub fn level_vad(emotion: js_sys::JsString, level: f32) -> Result<Vec<f32>, JsError> {
+    let emotion = js_text("levelVad: emotion", &emotion)?;
     let vad = EmotionTaxonomy::builtin()
-        .require("levelVad", emotion)
+        .require("levelVad", &emotion)
         .and_then(|(_, e)| e.vad_at_level(level))
         .map_err(js_error)?;
     Ok(vad.as_array().to_vec())

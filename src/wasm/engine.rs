@@ -5,11 +5,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::convert::{check_keys, get, invalid, js_error, to_js, whole_hz};
+use super::convert::{check_keys, get, invalid, js_error, samples_from_js, to_js, whole_hz};
 use super::options::{
     intensity_from_js, latency_from_js, lipsync_source, seed_from_js, smoothing_from_js,
 };
-use super::types::{ClipOptionsValue, ClipResultValue, EmotionRequestValue, EngineOptionsValue};
+use super::types::{
+    ClipOptionsValue, ClipResultValue, EmotionRequestValue, EngineOptionsValue, SamplesValue,
+};
 use crate::base::channels::{ChannelTable, CHANNEL_COUNT};
 use crate::base::time::FPS;
 use crate::expression::PresetLibrary;
@@ -109,8 +111,9 @@ impl JsEngine {
     }
 
     /// Pushes mono samples at the engine's rate; returns how many frames are ready to take.
-    pub fn push(&mut self, samples: &[f32]) -> Result<usize, JsError> {
-        self.inner.push(samples).map_err(js_error)
+    pub fn push(&mut self, samples: SamplesValue) -> Result<usize, JsError> {
+        let samples = samples_from_js("push: samples", &samples)?;
+        self.inner.push(&samples).map_err(js_error)
     }
 
     /// The frames ready so far, `frames x 52` (row-major); see `firstReadyFrame`.
@@ -143,10 +146,11 @@ impl JsEngine {
     #[wasm_bindgen(js_name = processClip)]
     pub fn process_clip(
         &mut self,
-        samples: &[f32],
+        samples: SamplesValue,
         sample_rate: f64,
         options: Option<ClipOptionsValue>,
     ) -> Result<ClipResultValue, JsError> {
+        let samples = samples_from_js("processClip: samples", &samples)?;
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         check_keys("options", &options, &["latency"])?;
         let latency = latency_from_js(&get(&options, "latency"))?;
@@ -157,7 +161,7 @@ impl JsEngine {
         };
         let clip = self
             .inner
-            .process_clip(samples, rate, latency)
+            .process_clip(&samples, rate, latency)
             .map_err(js_error)?;
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]

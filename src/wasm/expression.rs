@@ -1,13 +1,13 @@
 //! The preset library and the expression compiler.
 
 use js_sys::Float32Array;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{check_keys, js_error};
-use super::types::CompileRequestValue;
-use crate::base::emotion::{EmotionTaxonomy, Vad};
-use crate::expression::{CompileMode, ExpressionCompiler, Intensity, PresetLibrary};
+use super::convert::{check_keys, get, js_error, js_text, samples_from_js};
+use super::options::vad_from_js;
+use super::types::{CompileRequestValue, SamplesValue};
+use crate::base::emotion::EmotionTaxonomy;
+use crate::expression::{CompileRequest, ExpressionCompiler, PresetLibrary};
 
 /// An authored preset library (52 weights per emotion and level). Owns wasm memory: `free()` it.
 #[wasm_bindgen(js_name = PresetLibrary)]
@@ -36,8 +36,8 @@ impl JsPresetLibrary {
 
     /// Parses and validates a library; throws with the place of the first problem.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(text: &str) -> Result<JsPresetLibrary, JsError> {
-        PresetLibrary::from_json(text)
+    pub fn from_json(text: js_sys::JsString) -> Result<JsPresetLibrary, JsError> {
+        PresetLibrary::from_json(&js_text("PresetLibrary.fromJson: text", &text)?)
             .map(|inner| JsPresetLibrary { inner })
             .map_err(js_error)
     }
@@ -67,18 +67,24 @@ impl JsPresetLibrary {
     }
 
     /// The authored levels of `emotion`, ascending.
-    pub fn levels(&self, emotion: &str) -> Result<Vec<u8>, JsError> {
+    pub fn levels(&self, emotion: js_sys::JsString) -> Result<Vec<u8>, JsError> {
+        let emotion = js_text("levels: emotion", &emotion)?;
         let (e, _) = EmotionTaxonomy::builtin()
-            .require("levels", emotion)
+            .require("levels", &emotion)
             .map_err(js_error)?;
         Ok(self.inner.levels_of(e).map(|(l, _)| l).collect())
     }
 
     /// The 52 weights of `emotion` at `level`, or `undefined` if that level is not authored.
-    pub fn preset(&self, emotion: &str, level: f64) -> Result<Option<Float32Array>, JsError> {
+    pub fn preset(
+        &self,
+        emotion: js_sys::JsString,
+        level: f64,
+    ) -> Result<Option<Float32Array>, JsError> {
+        let emotion = js_text("preset: emotion", &emotion)?;
         let level = authored_level(level)?;
         let (e, _) = EmotionTaxonomy::builtin()
-            .require("preset", emotion)
+            .require("preset", &emotion)
             .map_err(js_error)?;
         Ok(self.inner.get(e, level).map(|w| Float32Array::from(&w[..])))
     }
@@ -88,33 +94,27 @@ impl JsPresetLibrary {
     #[wasm_bindgen(js_name = setPreset)]
     pub fn set_preset(
         &mut self,
-        emotion: &str,
+        emotion: js_sys::JsString,
         level: f64,
-        weights: &[f32],
+        weights: SamplesValue,
     ) -> Result<(), JsError> {
+        let emotion = js_text("setPreset: emotion", &emotion)?;
+        let weights = samples_from_js("setPreset: weights", &weights)?;
         let level = authored_level(level)?;
-        self.inner.set(emotion, level, weights).map_err(js_error)
+        self.inner.set(&emotion, level, &weights).map_err(js_error)
     }
 
     /// Removes the preset of `emotion` at `level`; returns whether there was one.
     #[wasm_bindgen(js_name = removePreset)]
-    pub fn remove_preset(&mut self, emotion: &str, level: f64) -> Result<bool, JsError> {
+    pub fn remove_preset(
+        &mut self,
+        emotion: js_sys::JsString,
+        level: f64,
+    ) -> Result<bool, JsError> {
+        let emotion = js_text("removePreset: emotion", &emotion)?;
         let level = authored_level(level)?;
-        self.inner.remove(emotion, level).map_err(js_error)
+        self.inner.remove(&emotion, level).map_err(js_error)
     }
-}
-
-const COMPILE_REQUEST_FIELDS: [&str; 4] = ["emotion", "level", "vad", "mode"];
-
-#[derive(Deserialize)]
-struct CompileRequest {
-    emotion: String,
-    #[serde(default)]
-    level: Option<f32>,
-    #[serde(default)]
-    vad: Option<[f32; 3]>,
-    #[serde(default)]
-    mode: Option<String>,
 }
 
 /// Compiles an emotion at a level or VAD point into a `Float32Array` of 52 weights in [0, 1].
@@ -126,24 +126,15 @@ pub fn compile_expression(
     let request: JsValue = request.into();
     // serde-wasm-bindgen reads only the fields it knows, so a typo (`levle`) would otherwise
     // surface as a confusing "give exactly one of level or vad".
-    check_keys("compile request", &request, &COMPILE_REQUEST_FIELDS)?;
+    check_keys("compile request", &request, &CompileRequest::FIELDS)?;
+    let vad = get(&request, "vad");
+    if !vad.is_undefined() {
+        vad_from_js("compile request", &vad)?;
+    }
     let request: CompileRequest = serde_wasm_bindgen::from_value(request)
         .map_err(|e| JsError::new(&format!("invalid compile request: {e}")))?;
-    let intensity = match (request.level, request.vad) {
-        (Some(level), None) => Intensity::Level(level),
-        (None, Some([v, a, d])) => Intensity::Vad(Vad::new(v, a, d).map_err(js_error)?),
-        _ => {
-            return Err(JsError::new(
-                "invalid compile request: give exactly one of `level` or `vad`",
-            ))
-        }
-    };
-    let mode = match request.mode.as_deref() {
-        None => CompileMode::default(),
-        Some(m) => m.parse().map_err(js_error)?,
-    };
-    let weights = ExpressionCompiler::new(&library.inner)
-        .compile(&request.emotion, intensity, mode)
+    let weights = request
+        .compile(&ExpressionCompiler::new(&library.inner))
         .map_err(js_error)?;
     Ok(Float32Array::from(&weights[..]))
 }

@@ -3,8 +3,8 @@
 use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_error, to_js};
-use super::types::Shapes;
+use super::convert::{bytes_from_js, describe, js_error, samples_from_js, to_js};
+use super::types::{BytesValue, InputsValue, SamplesValue, Shapes};
 use crate::base::onnx::{Input, OnnxModel};
 
 /// An ONNX model run by tract inside this WebAssembly module. Owns wasm memory: `free()` it.
@@ -17,8 +17,8 @@ pub struct JsOnnxModel {
 impl JsOnnxModel {
     /// Loads and optimises a model from its bytes; throws if they are not a usable ONNX model.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<JsOnnxModel, JsError> {
-        OnnxModel::from_bytes(bytes)
+    pub fn new(bytes: BytesValue) -> Result<JsOnnxModel, JsError> {
+        OnnxModel::from_bytes(&bytes_from_js("OnnxModel: bytes", &bytes)?)
             .map(|inner| JsOnnxModel { inner })
             .map_err(js_error)
     }
@@ -36,9 +36,10 @@ impl JsOnnxModel {
     }
 
     /// Runs a single-input model on a flat row-major buffer; returns its first output, flat.
-    pub fn run(&mut self, input: &[f32]) -> Result<Float32Array, JsError> {
+    pub fn run(&mut self, input: SamplesValue) -> Result<Float32Array, JsError> {
+        let input = samples_from_js("run: input", &input)?;
         self.inner
-            .run_with([Input::Values(input)])
+            .run_with([Input::Values(&input)])
             .map_err(js_error)?;
         Ok(Float32Array::from(self.inner.output(0).map_err(js_error)?))
     }
@@ -46,8 +47,19 @@ impl JsOnnxModel {
     /// Runs a model with one flat row-major buffer per input, in order (for example features
     /// and a recurrent state); returns every output, flat, in order.
     #[wasm_bindgen(js_name = runInputs)]
-    pub fn run_inputs(&mut self, inputs: Vec<Float32Array>) -> Result<Vec<Float32Array>, JsError> {
-        let buffers: Vec<Vec<f32>> = inputs.iter().map(Float32Array::to_vec).collect();
+    pub fn run_inputs(&mut self, inputs: InputsValue) -> Result<Vec<Float32Array>, JsError> {
+        let inputs: JsValue = inputs.into();
+        let Some(list) = inputs.dyn_ref::<js_sys::Array>() else {
+            return Err(JsError::new(&format!(
+                "runInputs: inputs must be an array of Float32Arrays, got {}",
+                describe(&inputs)
+            )));
+        };
+        let buffers = list
+            .iter()
+            .enumerate()
+            .map(|(i, input)| samples_from_js(&format!("runInputs: inputs[{i}]"), &input))
+            .collect::<Result<Vec<_>, _>>()?;
         self.inner
             .run_with(buffers.iter().map(|b| Input::Values(b)))
             .map_err(js_error)?;

@@ -5,7 +5,7 @@ use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::convert::{check_keys, get, invalid, js_error, whole_hz};
+use super::convert::{check_keys, describe, get, invalid, js_error, whole_hz};
 use crate::audio::Pcm;
 use crate::base::emotion::Vad;
 use crate::base::error::FaceError;
@@ -168,6 +168,33 @@ pub(crate) fn lipsync_source<'a>(
         .map_err(|e| JsError::new(&format!("invalid options: {e}")))
 }
 
+/// A VAD point: an array (or typed array) of exactly three numbers (serde-wasm-bindgen would
+/// read the first three of a longer one and ignore the rest).
+pub(crate) fn vad_from_js(what: &str, value: &JsValue) -> Result<[f32; 3], JsError> {
+    let expected = |got: String| {
+        JsError::new(&format!(
+            "invalid {what}: `vad` must be [valence, arousal, dominance], three numbers; got {got}"
+        ))
+    };
+    let values: Vec<JsValue> = if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        array.iter().collect()
+    } else if js_sys::ArrayBuffer::is_view(value) && !value.is_instance_of::<js_sys::DataView>() {
+        js_sys::Array::from(value).iter().collect()
+    } else {
+        return Err(expected(describe(value)));
+    };
+    if values.len() != 3 {
+        return Err(expected(format!("{} values", values.len())));
+    }
+    let mut out = [0.0; 3];
+    for (slot, v) in out.iter_mut().zip(&values) {
+        *slot = v
+            .as_f64()
+            .ok_or_else(|| expected(format!("{} among them", describe(v))))? as f32;
+    }
+    Ok(out)
+}
+
 pub(crate) fn intensity_from_js(
     what: &str,
     request: &JsValue,
@@ -184,11 +211,7 @@ pub(crate) fn intensity_from_js(
                 .ok_or_else(|| JsError::new(&format!("invalid {what}: `level` must be a number")))?
                 as f32,
         ),
-        (true, false) => {
-            let v: [f32; 3] = serde_wasm_bindgen::from_value(vad)
-                .map_err(|e| JsError::new(&format!("invalid {what}: `vad`: {e}")))?;
-            Intensity::Vad(Vad::from(v))
-        }
+        (true, false) => Intensity::Vad(Vad::from(vad_from_js(what, &vad)?)),
         _ => {
             return Err(JsError::new(&format!(
                 "invalid {what}: give exactly one of `level` or `vad`"

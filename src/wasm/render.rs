@@ -4,7 +4,7 @@ use js_sys::Float32Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{check_keys, get, js_error, to_js};
+use super::convert::{check_keys, get, js_error, js_text, to_js};
 use super::expression::JsPresetLibrary;
 use super::options::{audio_from_js, lipsync_source, seed_from_js, smoothing_from_js};
 use super::types::{RenderScenarioOptionsValue, RenderedScenarioValue};
@@ -18,7 +18,7 @@ use crate::temporal::TemporalParams;
 #[wasm_bindgen(js_name = renderScenario)]
 pub fn render_scenario(
     library: &JsPresetLibrary,
-    scenario: &str,
+    scenario: js_sys::JsString,
     options: Option<RenderScenarioOptionsValue>,
 ) -> Result<RenderedScenarioValue, JsError> {
     let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
@@ -35,7 +35,8 @@ pub fn render_scenario(
             "latency",
         ],
     )?;
-    let scenario = Scenario::from_json(scenario).map_err(js_error)?;
+    let scenario =
+        Scenario::from_json(&js_text("renderScenario: scenario", &scenario)?).map_err(js_error)?;
     let flag = |key: &str, default: bool| -> Result<bool, JsError> {
         let v = get(&options, key);
         if v.is_undefined() {

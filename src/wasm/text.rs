@@ -2,8 +2,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{check_keys, get, js_error, js_text, to_js};
-use super::types::{ClassifyEmotionOptionsValue, EmotionGuessValue};
+use super::convert::{bytes_from_js, check_keys, get, js_error, js_text, to_js};
+use super::types::{BytesValue, ClassifyEmotionOptionsValue, EmotionGuessValue};
 use crate::text::{LexiconClassifier, TextClassifier};
 
 /// Guesses the emotion of a line about to be spoken (English or Korean) with the built-in
@@ -51,14 +51,15 @@ impl JsTextClassifier {
     /// text (a vocabulary entry read as U+FFFD would silently tokenize differently).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        model: &[u8],
+        model: BytesValue,
         manifest: js_sys::JsString,
         vocab: js_sys::JsString,
     ) -> Result<JsTextClassifier, JsError> {
+        let model = bytes_from_js("TextClassifier: model", &model)?;
         let manifest = js_text("manifest", &manifest)?;
         let vocab = js_text("vocab", &vocab)?;
         Ok(JsTextClassifier {
-            inner: TextClassifier::new(model, &manifest, &vocab).map_err(js_error)?,
+            inner: TextClassifier::new(&model, &manifest, &vocab).map_err(js_error)?,
         })
     }
 

@@ -159,4 +159,10 @@ extern "C" {
     pub type ClassifyEmotionOptionsValue;
     #[wasm_bindgen(typescript_type = "EmotionGuess")]
     pub type EmotionGuessValue;
+    #[wasm_bindgen(typescript_type = "Float32Array | number[]")]
+    pub type SamplesValue;
+    #[wasm_bindgen(typescript_type = "Uint8Array | ArrayBuffer | number[]")]
+    pub type BytesValue;
+    #[wasm_bindgen(typescript_type = "Float32Array[]")]
+    pub type InputsValue;
 }

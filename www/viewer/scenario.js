@@ -10,6 +10,8 @@ import { VrmFaceDriver } from 'animasync-face/vrm';
 import { SmoothClock, decodeMono } from '../shared/audio.js';
 import { reason } from '../shared/page.js';
 
+const MAX_SCENARIO_BYTES = 5e6;
+
 const SETS = ['current', 'middle', 'none'];
 const SET_LABEL = { current: 'CURRENT', middle: 'MIDDLE', none: 'none' };
 const SET_DASH = { current: [], middle: [7, 4], none: [1.5, 3.5] };
@@ -202,6 +204,11 @@ export class ScenarioPanel {
       return;
     }
     const [file] = scenarios;
+    // A scenario's JSON is a few kB; a huge one would stall the page (its audio may be large).
+    if (file.size > MAX_SCENARIO_BYTES) {
+      this.showError(`"${file.name}" was not loaded: it is ${(file.size / 1e6).toFixed(1)} MB, and a scenario's JSON is at most ${MAX_SCENARIO_BYTES / 1e6} MB (its audio goes in separate files). The current scenario stays.`);
+      return;
+    }
     const byName = new Map(files.map((f) => [f.name, f]));
     await this.load(file.name.replace(/\.json$/i, ''), false, () => file.text(), async (name) => {
       const audio = byName.get(name.split(/[\\/]/).pop());

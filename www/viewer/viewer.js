@@ -19,6 +19,9 @@ const LEVELS = [1, 3, 5];
 const STORE_LIBRARY = 'animasync-face.viewer.library';
 const STORE_STATE = 'animasync-face.viewer.state';
 const AUTOSAVE_MS = 250;
+// Files larger than this are not read: a preset library is a few hundred kB at most (the
+// built-in one is 76 kB), and a huge file would only stall the page and grow its memory.
+const MAX_IMPORT_BYTES = 5e6;
 const COMMIT_IDLE_MS = 600; // a typed value becomes one undo step after this pause
 const HISTORY_LIMIT = 200;
 const DEFAULT_AVATAR = '/avatar/default.vrm';
@@ -50,6 +53,9 @@ let StageClass = null;
 let webgl = null;
 let scenario = null; // the scenario playback panel
 let scenarioState = null; // its saved state, until the panel exists
+// An autosave that could not be read, nor copied aside (storage full), stays where it is and
+// nothing is saved over it: the author decides (export, or clear the site's storage).
+let autosavePaused = false;
 const compareShown = new Float32Array(52);
 const shown = new Float32Array(52);
 const rows = new Map(); // channel name -> { range, number, message, row, link? }
@@ -159,6 +165,10 @@ function scheduleSave() {
 
 function save() {
   clearTimeout(saveTimer);
+  if (autosavePaused) {
+    $('save-state').textContent = 'Not saved (autosave paused)';
+    return;
+  }
   try {
     localStorage.setItem(STORE_LIBRARY, library.toJson());
     localStorage.setItem(STORE_STATE, JSON.stringify({
@@ -195,8 +205,13 @@ function restore() {
     try {
       return PresetLibrary.fromJson(text);
     } catch (error) {
-      localStorage.setItem(`${STORE_LIBRARY}.unreadable`, text);
-      showError(`The autosaved library could not be read (${reason(error)}); it is kept in localStorage as "${STORE_LIBRARY}.unreadable". Starting from the built-in library.`);
+      try {
+        localStorage.setItem(`${STORE_LIBRARY}.unreadable`, text);
+        showError(`The autosaved library could not be read (${reason(error)}); it is kept in localStorage as "${STORE_LIBRARY}.unreadable". Starting from the built-in library.`);
+      } catch (copyError) {
+        autosavePaused = true;
+        showError(`The autosaved library could not be read (${reason(error)}), and there is no room to keep a copy of it (${reason(copyError)}). It is left as it was in localStorage ("${STORE_LIBRARY}") and autosave is paused so nothing overwrites it: export your edits to keep them. Starting from the built-in library.`);
+      }
     }
   }
   return PresetLibrary.builtin();
@@ -605,6 +620,10 @@ function tick(nowMs) {
 
 async function importFile(file) {
   commitEdit();
+  if (file.size > MAX_IMPORT_BYTES) {
+    showError(`"${file.name}" was not imported: it is ${megabytes(file.size)}, and a preset library is at most ${megabytes(MAX_IMPORT_BYTES)} (the built-in one is 76 kB). Is it the right file? Your library is unchanged.`);
+    return;
+  }
   let text;
   try {
     text = await file.text();
@@ -629,6 +648,10 @@ async function importFile(file) {
   }
   changed();
   note(`Imported "${file.name}" (${library.size} presets)`);
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function exportLibrary() {

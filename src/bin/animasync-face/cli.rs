@@ -9,6 +9,7 @@ use animasync_face::{
 use crate::bench;
 use crate::emotion_cmd;
 use crate::render_cmd::{self, Format, RenderSetup};
+use crate::soak;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -42,6 +43,9 @@ enum Command {
     Bench(BenchArgs),
     /// Time a lip-sync model in tract and the whole streaming pipeline with it.
     BenchModel(BenchModelArgs),
+    /// Stream a long stretch of speech through the engine in random chunks with emotion
+    /// changes; report memory, timing and frame drift per minute (docs/robustness.md).
+    Soak(SoakArgs),
     /// Guess the emotion of a line about to be spoken (English or Korean): prints
     /// {"emotion", "level", "vad": [v, a, d], "confidence", "scores": {...}}.
     Emotion(EmotionArgs),
@@ -224,6 +228,28 @@ struct BenchModelArgs {
     runs: usize,
 }
 
+#[derive(Args)]
+struct SoakArgs {
+    /// Speech WAV files, looped in random order at random gains with random pauses.
+    #[arg(long = "wav", required = true, value_name = "WAV")]
+    wavs: Vec<PathBuf>,
+    /// Minutes of audio streamed (the run is made twice, to compare the frames).
+    #[arg(long, default_value_t = 60.0)]
+    minutes: f64,
+    /// Seed of the chunk sizes, gains, pauses, emotion changes and eye motion.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Rate of the audio pushed (a microphone's 48 kHz by default).
+    #[arg(long, default_value_t = 48_000)]
+    sample_rate: u32,
+    /// Which built-in model: live (default, the microphone's) or playback.
+    #[arg(long, value_parser = parse_latency, value_name = "live|playback")]
+    latency: Option<Latency>,
+    /// The signal fallback instead of a model.
+    #[arg(long)]
+    fallback: bool,
+}
+
 fn parse_latency(text: &str) -> Result<Latency, String> {
     text.parse().map_err(|e: FaceError| e.to_string())
 }
@@ -347,6 +373,16 @@ fn run(cli: Cli) -> Result<String, String> {
                 Latency::STREAMING,
             )?;
             bench::run_model(&lips, args.seconds, args.runs)
+        }
+        Command::Soak(args) => {
+            let lips = render_cmd::load_lips(
+                &None,
+                &None,
+                args.fallback,
+                args.latency,
+                Latency::STREAMING,
+            )?;
+            soak::run(&lips, &args.wavs, args.minutes, args.seed, args.sample_rate)
         }
         Command::Emotion(args) => emotion_cmd::classify(
             &emotion_cmd::Classifier::load(args.classifier.as_deref())?,

@@ -11,6 +11,9 @@ mod emotion_cmd;
 mod render_cmd;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod soak;
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     cli::main()
 }

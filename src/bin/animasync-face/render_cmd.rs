@@ -102,29 +102,7 @@ impl Format {
 
 /// Decodes a WAV file to mono f32 (channels averaged; integer formats scaled to [-1, 1]).
 pub fn read_wav(path: &Path) -> Result<Pcm, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot read WAV {}: {e}", path.display());
-    let mut reader = hound::WavReader::open(path).map_err(|e| fail(&e))?;
-    let spec = reader.spec();
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .samples::<f32>()
-            .collect::<Result<_, _>>()
-            .map_err(|e| fail(&e))?,
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|s| s as f32 * scale))
-                .collect::<Result<_, _>>()
-                .map_err(|e| fail(&e))?
-        }
-    };
-    let channels = usize::from(spec.channels.max(1));
-    let mono = interleaved
-        .chunks(channels)
-        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
-        .collect();
-    Pcm::new(mono, spec.sample_rate).map_err(|e| fail(&e))
+    animasync_face::audio::wav::read_wav(path).map_err(|e| e.to_string())
 }
 
 /// Renders one scenario file; audio paths resolve against the scenario's directory.
