@@ -243,6 +243,14 @@ def aperture(y, ch):
     )
 
 
+def padded_windows(clips):
+    """The clips' windows as one batch, padded with silence to the longest: whole clips from a zero
+    state in one compiled call (the model is causal, so the padding changes none of a clip's frames)."""
+    longest = max(len(c[1]) for c in clips)
+    return np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
+                     for x, _, _ in clips])
+
+
 def viseme_phones(v, which):
     """The runs of consecutive frames whose viseme is in `which` (a change of viseme starts a new
     run) as the evaluation's phones: {start, end} in seconds, spanning exactly those frames."""
@@ -293,9 +301,7 @@ def calibrate_seal(params, jnorm, val, ch, release, max_false, max_r_loss):
     model's. Returns the parameters with it and what was measured."""
     names = target_lib.VisemeTable().names
     g = params["gru_r"].shape[0]
-    longest = max(len(c[1]) for c in val)
-    padded = np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
-                       for x, _, _ in val])
+    padded = padded_windows(val)
     out, _, _, det = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release,
                                                 visemes=True, sealed=False))(padded)
     visemes = [v for _, _, v in val]
@@ -656,9 +662,7 @@ def main():
     # runtime runs: one batch padded to the longest (the model is causal, so padding after a
     # clip changes none of its frames), compiled once rather than once per clip length.
     preds, truth, in_speech = [], [], []
-    longest = max(len(c[1]) for c in val)
-    padded = np.stack([np.concatenate([x, np.full((longest - len(x),) + x.shape[1:], FLOOR_LOG, np.float32)])
-                       for x, _, _ in val])
+    padded = padded_windows(val)
     batch_pred, _ = jax.jit(lambda xb: forward(params, jnorm, xb, jnp.zeros((len(val), g)), release, ch=ch))(padded)
     for k, (x, y, _) in enumerate(val):
         preds.append(np.asarray(batch_pred[k, : len(y)]))
