@@ -4,8 +4,9 @@ import type { EngineOptions, EmotionRequest } from './animasync_face.js';
  * What went wrong, for a page to act on:
  * - `invalid-source`: not an AudioNode, MediaStream or HTMLMediaElement, a stream without a live
  *   audio track, or a node whose context is closed;
- * - `invalid-option`: an option of the wrong type or out of range, `delayOutput` without an
- *   output, or nodes of two different AudioContexts;
+ * - `invalid-option`: an unknown option (a typo), an option of the wrong type or out of range,
+ *   `delayOutput` without an output, or nodes of two different AudioContexts (startMicrophone
+ *   checks its options before the browser asks for the device);
  * - `source-in-use`: a media element already connected to another AudioContext (the Web Audio
  *   API allows one connection per element, for its whole life);
  * - `suspended`: the AudioContext stays suspended (start from a click or key press);

@@ -43,7 +43,9 @@ const elementNodes = new WeakMap();
 
 const describe = (value) => {
   if (value === null) return 'null';
-  if (typeof value === 'object' || typeof value === 'function') return value.constructor?.name ? `a ${value.constructor.name}` : 'an object';
+  const name = (typeof value === 'object' || typeof value === 'function') && value.constructor?.name;
+  if (name) return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  if (typeof value === 'object' || typeof value === 'function') return 'an object';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 };
 
@@ -54,9 +56,21 @@ function kindOf(source) {
   return null;
 }
 
-function checkOptions(options, kind) {
-  const invalid = (message) => new AudioSourceError('invalid-option', `startAudioSource: ${message}`);
-  if (options === null || typeof options !== 'object') throw invalid(`options must be an object, got ${describe(options)}`);
+const SOURCE_OPTIONS = ['engine', 'emotion', 'chunk', 'context', 'output', 'delayOutput', 'onFrames', 'onError'];
+const MICROPHONE_OPTIONS = SOURCE_OPTIONS.filter((key) => key !== 'output' && key !== 'delayOutput');
+
+/** Throws `error(code, message)` for options that are not what `caller` takes: an unknown key (a
+ * typo would otherwise pass silently and, say, never deliver a frame) or a value out of range. */
+function checkOptions(options, kind, caller = 'startAudioSource', error = (code, message) => new AudioSourceError(code, message)) {
+  const invalid = (message) => error('invalid-option', `${caller}: ${message}`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid(`options must be an object, got ${describe(options)}`);
+  const known = caller === 'startMicrophone' ? MICROPHONE_OPTIONS : SOURCE_OPTIONS;
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
+  if (unknown.length) {
+    const why = caller === 'startMicrophone' && unknown.some((key) => key === 'output' || key === 'delayOutput')
+      ? ' (the microphone is never played back, so it has no output to delay)' : '';
+    throw invalid(`unknown option ${unknown.map((key) => JSON.stringify(key)).join(', ')}${why}; the options are ${known.join(', ')}`);
+  }
   const { chunk = 256, onFrames, onError, context, output, delayOutput = false } = options;
   if (!Number.isInteger(chunk) || chunk < 128 || chunk > 16384) throw invalid(`chunk must be an integer number of samples from 128 to 16384, got ${describe(chunk)}`);
   for (const [name, fn] of [['onFrames', onFrames], ['onError', onError]]) {
@@ -288,6 +302,8 @@ function mediaError(error) {
  * releases the microphone.
  */
 export async function startMicrophone(options = {}) {
+  // Checked before the browser asks for the microphone: a bad option must not cost a permission prompt.
+  checkOptions(options, 'stream', 'startMicrophone', (code, message) => new MicrophoneError(code, message));
   if (!globalThis.navigator?.mediaDevices?.getUserMedia) {
     throw new MicrophoneError('unsupported', 'This browser cannot capture the microphone here (no getUserMedia): use a current browser, over https or on localhost.');
   }

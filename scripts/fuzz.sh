@@ -19,6 +19,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 TARGETS=(presets_json scenario_json model_manifest text_manifest text_vocab wav onnx_model engine_push compile_request)
 WORK=${FUZZ_WORK:-target} # seeds, logs (outside git)
+mkdir -p "$WORK"
 SEEDS=$WORK/fuzz-seeds
 CORPUS=fuzz/corpus # what the long runs grow, kept between runs
 

@@ -146,14 +146,9 @@ fn model_with_output(output: &str, nodes: Vec<pb::NodeProto>) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// Found by `fuzz/fuzz_targets/onnx_model.rs` (a 617-byte mutation of a fixture model): a graph
-/// output that no input, initializer or node names made tract-onnx panic ("no entry found for
-/// key", `model.rs:187`), which in the browser kills the module for the page's life. The bytes
-/// are now checked before tract translates them, subgraphs included.
-#[test]
-fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
-    let top = model_with_output("ghost", vec![]);
-    let sub = model_with_output(
+/// A model whose output "y" comes from an `If` node "branch" with `then` as its then-branch.
+fn model_with_branch(then: pb::GraphProto) -> Vec<u8> {
+    model_with_output(
         "y",
         vec![pb::NodeProto {
             name: "branch".into(),
@@ -162,19 +157,128 @@ fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
             output: vec!["y".into()],
             attribute: vec![pb::AttributeProto {
                 name: "then_branch".into(),
-                g: Some(pb::GraphProto {
-                    name: "then".into(),
-                    output: vec![pb::ValueInfoProto {
-                        name: "phantom".into(),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }),
+                g: Some(then),
                 ..Default::default()
             }],
             ..Default::default()
         }],
+    )
+}
+
+/// Loading `bytes` fails in the ONNX check, with a message containing `needle`.
+fn refused_by_onnx_check(bytes: &[u8], needle: &str) {
+    let err = OnnxModel::from_bytes(bytes).unwrap_err().to_string();
+    assert!(
+        err.contains("cannot read the ONNX model") && err.contains(needle),
+        "{err}"
     );
+}
+
+/// Found by the `onnx_model` fuzz smoke in `make test` (a one-bit change of a fixture): tract's
+/// Gather does not check its indices, so a constant index past the end of its axis panicked when
+/// the model ran ("range start index 1040 out of range for slice of length 640",
+/// `tract-core-0.23.9/src/ops/array/gather.rs`). Constant indices are now checked when the model
+/// loads; in range, negative ones included, the model still loads.
+#[test]
+fn a_gather_index_outside_its_axis_is_a_typed_error() {
+    let fixture = std::fs::read("tests/fixtures/energy_lipsync.onnx").unwrap();
+    let with_target = |index: i64| {
+        let mut model = pb::ModelProto::decode(&*fixture).unwrap();
+        let graph = model.graph.as_mut().unwrap();
+        let target = graph
+            .initializer
+            .iter_mut()
+            .find(|t| t.name == "target")
+            .unwrap();
+        target.raw_data = index.to_le_bytes().to_vec();
+        model.encode_to_vec()
+    };
+    for index in [8, 13, -9] {
+        let err = OnnxModel::from_bytes(&with_target(index))
+            .err()
+            .unwrap_or_else(|| panic!("index {index} loaded"))
+            .to_string();
+        assert!(
+            err.contains(&format!("gathers index {index} from axis 1 of length 8")),
+            "{err}"
+        );
+    }
+    for index in [0, 7, -8] {
+        assert!(
+            OnnxModel::from_bytes(&with_target(index)).is_ok(),
+            "index {index}"
+        );
+    }
+}
+
+/// Found by the long run of `fuzz/fuzz_targets/onnx_model.rs` (after about 20,000 executions): a
+/// string tensor stored as `raw_data` reached tract-onnx's raw tensor loader, which has no case
+/// for strings and panicked ("not implemented: FIXME, raw tensor loading", `tensor.rs:193`). As
+/// an initializer, as a Constant's value, and inside a subgraph, it is now a typed error.
+#[test]
+fn a_string_tensor_stored_raw_is_a_typed_error() {
+    let raw_strings = |name: &str| pb::TensorProto {
+        name: name.into(),
+        data_type: pb::tensor_proto::DataType::String as i32,
+        dims: vec![1],
+        raw_data: b"ab".to_vec(),
+        ..Default::default()
+    };
+    let constant = |name: &str| pb::NodeProto {
+        name: name.into(),
+        op_type: "Constant".into(),
+        output: vec!["c".into()],
+        attribute: vec![pb::AttributeProto {
+            name: "value".into(),
+            t: Some(raw_strings("v")),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let mut initializer = pb::ModelProto::decode(&*model_with_output("w", vec![])).unwrap();
+    initializer.graph.as_mut().unwrap().initializer = vec![raw_strings("w")];
+    let in_subgraph = model_with_branch(pb::GraphProto {
+        name: "then".into(),
+        node: vec![constant("inner")],
+        output: vec![pb::ValueInfoProto {
+            name: "c".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
+    for (bytes, needle) in [
+        (
+            initializer.encode_to_vec(),
+            "the graph's initializer holds the string tensor \"w\" as raw_data",
+        ),
+        (
+            model_with_output("c", vec![constant("k")]),
+            "the graph's node \"k\" holds the string tensor \"v\" as raw_data",
+        ),
+        (
+            in_subgraph,
+            "the subgraph \"then\" of node \"branch\"'s node \"inner\" holds the string tensor",
+        ),
+    ] {
+        refused_by_onnx_check(&bytes, needle);
+    }
+}
+
+/// Found by `fuzz/fuzz_targets/onnx_model.rs` (a 617-byte mutation of a fixture model): a graph
+/// output that no input, initializer or node names made tract-onnx panic ("no entry found for
+/// key", `model.rs:187`), which in the browser kills the module for the page's life. The bytes
+/// are now checked before tract translates them, subgraphs included.
+#[test]
+fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
+    let top = model_with_output("ghost", vec![]);
+    let sub = model_with_branch(pb::GraphProto {
+        name: "then".into(),
+        output: vec![pb::ValueInfoProto {
+            name: "phantom".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    });
     for (bytes, needle) in [
         (
             &top,
@@ -185,11 +289,7 @@ fn an_onnx_output_that_nothing_produces_is_a_typed_error() {
             "the subgraph \"then\" of node \"branch\"'s output \"phantom\"",
         ),
     ] {
-        let err = OnnxModel::from_bytes(bytes).unwrap_err().to_string();
-        assert!(
-            err.contains("cannot read the ONNX model") && err.contains(needle),
-            "{err}"
-        );
+        refused_by_onnx_check(bytes, needle);
         let manifest = include_str!("../models/default/lipsync.json");
         assert!(ModelLipSync::new(bytes, manifest).is_err());
         let classifier = TextClassifier::new(

@@ -31,12 +31,12 @@ const PAGE = `<!doctype html>
 <audio id="voice" src="/audio-source-test/speech.wav" preload="auto"></audio>
 <canvas id="view" width="360" height="360"></canvas>
 <script type="module">
-import { startAudioSource, AudioSourceError } from 'animasync-face/audio';
+import { startAudioSource, startMicrophone, AudioSourceError, MicrophoneError } from 'animasync-face/audio';
 import { VrmFaceDriver } from 'animasync-face/vrm';
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
 const gltf = await new GLTFLoader().loadAsync('/audio-source-test/avatar.glb');
-window.t = { THREE, gltf, startAudioSource, AudioSourceError, VrmFaceDriver };
+window.t = { THREE, gltf, startAudioSource, startMicrophone, AudioSourceError, MicrophoneError, VrmFaceDriver };
 document.body.dataset.ready = 'true';
 </script>`;
 
@@ -301,7 +301,7 @@ test('the plain glTF avatar in perfect-sync mode: the morph targets move the fac
 test('every kind of source goes the same way; bad sources and options are refused with what to do', async () => {
   const { page, errors } = await openTestPage();
   const result = await page.evaluate(async () => {
-    const { startAudioSource, AudioSourceError } = window.t;
+    const { startAudioSource, startMicrophone, AudioSourceError, MicrophoneError } = window.t;
     const context = new AudioContext();
     const bytes = await (await fetch('/audio-source-test/speech.wav')).arrayBuffer();
     const buffer = await context.decodeAudioData(bytes);
@@ -352,6 +352,27 @@ test('every kind of source goes the same way; bad sources and options are refuse
       badDelay: await refused(document.createElement('audio'), { delayOutput: 2 }),
       badChunk: await refused(context.createOscillator(), { chunk: 10 }),
       otherContext: await refused(element, { context }),
+      typo: await refused(context.createOscillator(), { onframes: () => {} }),
+      arrayOptions: await refused(context.createOscillator(), []),
+      badCallback: await refused(context.createOscillator(), { onFrames: 'draw' }),
+      notAContext: await refused(context.createOscillator(), { context: {} }),
+      // The microphone's options are checked before the browser is asked for the device.
+      ...await (async () => {
+        const asked = { count: 0 };
+        const real = navigator.mediaDevices.getUserMedia;
+        navigator.mediaDevices.getUserMedia = async (...args) => { asked.count += 1; return real.apply(navigator.mediaDevices, args); };
+        const mic = async (options) => {
+          try {
+            (await startMicrophone(options)).stop();
+            return 'started';
+          } catch (error) {
+            return { isError: error instanceof MicrophoneError, code: error.code, message: error.message };
+          }
+        };
+        const out = { micChunk: await mic({ chunk: 1e9 }), micOutput: await mic({ output: context.destination }), micNull: await mic(null) };
+        navigator.mediaDevices.getUserMedia = real;
+        return { ...out, micAsked: asked.count };
+      })(),
     };
   });
   for (const kind of ['asNode', 'asStream']) {
@@ -368,7 +389,15 @@ test('every kind of source goes the same way; bad sources and options are refuse
     badChunk: ['invalid-option', /chunk must be an integer number of samples from 128 to 16384, got 10/],
     otherContext: ['source-in-use', /connected to another AudioContext.*Pass that context as `context`, or use a new element/],
     badEngine: ['engine', /latency.*"fast"/],
+    typo: ['invalid-option', /unknown option "onframes"; the options are engine, emotion, chunk, context, output, delayOutput, onFrames, onError/],
+    arrayOptions: ['invalid-option', /options must be an object, got an Array/],
+    badCallback: ['invalid-option', /onFrames must be a function, got "draw"/],
+    notAContext: ['invalid-option', /context must be an AudioContext, got an Object/],
+    micChunk: ['invalid-option', /^startMicrophone: chunk must be an integer number of samples from 128 to 16384, got 1000000000/],
+    micOutput: ['invalid-option', /^startMicrophone: unknown option "output" \(the microphone is never played back/],
+    micNull: ['invalid-option', /^startMicrophone: options must be an object, got null/],
   };
+  assert.equal(result.micAsked, 0, 'no bad option reaches getUserMedia');
   assert.equal(result.restarted, 'element', 'an element whose start failed starts again');
   for (const [name, [code, message]] of Object.entries(expect)) {
     assert.equal(result[name].isError, true, `${name}: an AudioSourceError`);
