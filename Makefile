@@ -9,16 +9,20 @@
 #               path in headless Chromium (docs/robustness.md; not part of `make test`)
 #   make model  regenerate data, train, export and evaluate the default lip-sync model
 #               (models/default; about 20 minutes on 2 cores; not part of `make test`)
+#   make text-model  train, export and evaluate the default text -> emotion classifier
+#               (models/text-emotion; about 5 minutes on 2 cores; not part of `make test`)
 
 SHELL := /bin/bash
 PORT ?= 8080
 WASM_TARGET := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 CARGO_WASM := target/$(WASM_TARGET)/wasm-release/animasync_face.wasm
+# The built-in text classifier: shipped beside the package entry, fetched on first use.
+TEXT_MODEL_FILES := $(addprefix models/text-emotion/,classifier.onnx classifier.json vocab.txt)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: demo test pkg bench model setup setup-rust setup-browser setup-node setup-training clean
+.PHONY: demo test pkg bench model text-model setup setup-rust setup-browser setup-node setup-training clean
 .PHONY: setup-fuzz soak
 
 # setup-node: the demo page loads three.js and @pixiv/three-vrm from node_modules.
@@ -32,6 +36,7 @@ pkg: setup-rust
 	cargo build --profile wasm-release --target $(WASM_TARGET) --lib
 	node scripts/check-wasm-simd.mjs $(CARGO_WASM)
 	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
+	mkdir -p pkg/text-emotion && cp $(TEXT_MODEL_FILES) pkg/text-emotion/
 	@ls -l pkg/animasync_face_bg.wasm; echo "gzip -9: $$(gzip -9 -c pkg/animasync_face_bg.wasm | wc -c) bytes"
 
 setup: setup-rust setup-browser setup-node setup-training setup-fuzz
@@ -69,10 +74,20 @@ setup-training:
 	fi
 	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx, soundfile" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt -r scripts/avatar/requirements.txt
+	@python3 -c "import tokenizers" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check -r training/text/requirements.txt
 
 model: setup-training
 	cargo build --release --bin animasync-face
 	python3 training/pipeline.py
+
+# The text classifier reads ../shared/text-emotion in place; the CLI checks the exported model and
+# tunes its manifest, then is rebuilt with it (it is built in) for the evaluation.
+text-model: setup-training
+	cargo build --bin animasync-face
+	python3 training/text/train.py --cli target/debug/animasync-face --lexicon-evidence 2.0
+	cargo build --bin animasync-face
+	target/debug/animasync-face emotion-eval data/text/eval/en.jsonl data/text/eval/ko.jsonl
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

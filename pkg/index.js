@@ -3,8 +3,10 @@
 // `init()` must resolve before any of it is used.
 import initWasm, {
   Engine, OnnxModel, PresetLibrary, TextClassifier,
+  classifyEmotion as lexiconClassifyEmotion,
   compileExpression as rawCompileExpression, renderScenario as rawRenderScenario,
 } from './animasync_face.js';
+import { readAsset } from './assets.js';
 
 export * from './animasync_face.js';
 
@@ -56,6 +58,60 @@ export function compileExpression(library, request) {
 export function renderScenario(library, scenario, options) {
   requireLibrary('renderScenario', library);
   return rawRenderScenario(library, scenario, options);
+}
+
+// The built-in text -> emotion classifier (models/text-emotion, copied beside this file by
+// `make pkg`): fetched on first use, not part of the .wasm every page downloads. Each URL is
+// written out whole, as for the .wasm, so that bundlers see and emit the files.
+const textModelFiles = () => [
+  new URL('./text-emotion/classifier.onnx', import.meta.url),
+  new URL('./text-emotion/classifier.json', import.meta.url),
+  new URL('./text-emotion/vocab.txt', import.meta.url),
+];
+let emotionModel;
+
+/**
+ * Downloads and loads the built-in text classifier (about 2.3 MB), once; `classifyEmotion`
+ * calls it on first use, a page can call it earlier to have it ready. Requires `init()`. A failed
+ * load can be retried.
+ */
+export function loadEmotionModel() {
+  emotionModel ??= Promise.all(textModelFiles().map(readAsset))
+    .then(([model, manifest, vocab]) => {
+      const text = (bytes) => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return new TextClassifier(model, text(manifest), text(vocab));
+    })
+    .catch((error) => {
+      emotionModel = undefined;
+      throw new Error(`loadEmotionModel: the text classifier could not be loaded (${error.message}); classifyEmotion(text, { method: 'lexicon' }) needs no download`);
+    });
+  return emotionModel.then(() => undefined);
+}
+
+const METHODS = ['model', 'lexicon'];
+
+/**
+ * The emotion of a line about to be spoken (English or Korean): `{emotion, level, vad,
+ * confidence, scores}`. `options.method`: 'model' (default: the built-in trained classifier,
+ * downloaded on first use) or 'lexicon' (the rules inside the .wasm, no download);
+ * `options.previous`: the same speaker's previous line, for context. Rejects on empty text,
+ * text over 10,000 characters and strings with unpaired UTF-16 surrogates.
+ */
+export async function classifyEmotion(text, options) {
+  let rest = options;
+  let method = 'model';
+  if (options !== null && typeof options === 'object' && !Array.isArray(options) && 'method' in options) {
+    ({ method, ...rest } = options);
+    if (!METHODS.includes(method)) {
+      throw new TypeError(`classifyEmotion: options.method must be 'model' or 'lexicon', got ${typeof method === 'string' ? `'${method}'` : String(method)}`);
+    }
+  }
+  // The rules run first either way (microseconds): they check the text and options with the
+  // same messages as ever, before anything is downloaded for a line that would be refused.
+  const lexicon = lexiconClassifyEmotion(text, rest);
+  if (method === 'lexicon') return lexicon;
+  await loadEmotionModel();
+  return (await emotionModel).classify(text, rest);
 }
 
 let ready;

@@ -1,7 +1,11 @@
 // animasync-face: the package entry for Node.js (selected by the "node" export condition).
-// Node's fetch cannot read file: URLs, so the default module is read from disk instead.
+// Node's fetch cannot read file: URLs, so the default module and the text classifier's files are
+// read from disk instead.
 import { readFile } from 'node:fs/promises';
 import { init as initFrom } from './index.js';
+import { setAssetReader } from './assets.js';
+
+setAssetReader(async (url) => new Uint8Array(await readFile(url)));
 
 export * from './index.js';
 

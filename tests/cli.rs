@@ -667,11 +667,12 @@ fn bench_model_times_a_built_in_model_by_latency() {
 
 #[test]
 fn emotion_prints_the_guess_as_json() {
+    // The default: the built-in trained classifier (models/text-emotion).
     let guess = json(&cli(&["emotion", "I'm so happy to see you!!"]));
-    assert_eq!(guess["emotion"], "joy");
+    assert_eq!(guess["emotion"], "joy", "{guess}");
     let level = guess["level"].as_u64().unwrap();
-    assert!((3..=5).contains(&level), "{guess}");
-    assert_eq!(guess["vad"].as_array().unwrap().len(), 3);
+    assert!((1..=5).contains(&level), "{guess}");
+    assert!(guess["vad"][0].as_f64().unwrap() > 0.0, "{guess}");
     let scores = guess["scores"].as_object().unwrap();
     assert_eq!(scores.len(), 16);
     assert_eq!(scores["joy"], guess["confidence"]);
@@ -682,27 +683,40 @@ fn emotion_prints_the_guess_as_json() {
         .map(String::as_str)
         .collect();
     assert_eq!(keys.len(), 5);
-
-    let line = "The seat was empty the whole time.";
-    assert_eq!(json(&cli(&["emotion", line]))["emotion"], "neutral");
-    let with = json(&cli(&[
-        "emotion",
-        line,
-        "--previous",
-        "I miss her so much, since the funeral.",
-    ]));
-    assert_ne!(with["emotion"], "neutral", "{with}");
-    assert_eq!(
-        json(&cli(&["emotion", "이거 진짜 짜증나"]))["emotion"],
-        "frustration"
-    );
-
-    assert_fails(&["emotion", ""], "text: is empty");
+    assert_eq!(json(&cli(&["emotion", "너무 무서워요"]))["emotion"], "fear");
+    // Bad input: the same answers as the lexicon's, from either classifier.
+    let long = "ha ".repeat(4000);
+    for method in [&[][..], &["--lexicon"][..]] {
+        for (args, expected) in [
+            (&["emotion", ""][..], "text: is empty"),
+            (
+                &["emotion", "fine", "--previous", " "][..],
+                "previous: is empty",
+            ),
+            (&["emotion", &long][..], "sentence by sentence"),
+        ] {
+            assert_fails(&[args, method].concat(), expected);
+        }
+    }
     assert_fails(
-        &["emotion", "fine", "--previous", " "],
-        "previous: is empty",
+        &[
+            "emotion",
+            "hi",
+            "--lexicon",
+            "--classifier",
+            "tests/fixtures/text_classifier.json",
+        ],
+        "cannot be used with",
     );
-    assert_fails(&["emotion", &"ha ".repeat(4000)], "sentence by sentence");
+
+    // --lexicon: the rules.
+    let lexicon = |args: &[&str]| json(&cli(&[&["emotion", "--lexicon"][..], args].concat()));
+    assert_eq!(lexicon(&["I'm so happy to see you!!"])["emotion"], "joy");
+    let line = "The seat was empty the whole time.";
+    assert_eq!(lexicon(&[line])["emotion"], "neutral");
+    let with = lexicon(&[line, "--previous", "I miss her so much, since the funeral."]);
+    assert_ne!(with["emotion"], "neutral", "{with}");
+    assert_eq!(lexicon(&["이거 진짜 짜증나"])["emotion"], "frustration");
 }
 
 #[test]
@@ -771,35 +785,102 @@ fn emotion_runs_an_onnx_classifier_from_its_manifest() {
 
 #[test]
 fn emotion_eval_reports_accuracy_and_a_confusion_table() {
-    let out = cli(&[
-        "emotion-eval",
-        "data/text/eval/en.jsonl",
-        "data/text/eval/ko.jsonl",
-    ]);
-    let report = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let files = ["data/text/eval/en.jsonl", "data/text/eval/ko.jsonl"];
+    let eval = |extra: &[&str]| {
+        let out = cli(&[&["emotion-eval"][..], &files, extra].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let exact = |report: &str| -> Vec<f64> {
+        report
+            .lines()
+            .filter_map(|l| l.strip_prefix("exact "))
+            .map(|l| l.split('%').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let lexicon = eval(&["--lexicon"]);
+    assert_eq!(
+        lexicon.matches("### data/text/eval/").count(),
+        2,
+        "{lexicon}"
     );
-    assert_eq!(report.matches("### data/text/eval/").count(), 2, "{report}");
     assert!(
-        report.contains("(176 lines, lexicon and rules, previous line used)"),
-        "{report}"
+        lexicon.contains("(176 lines, lexicon and rules, previous line used)"),
+        "{lexicon}"
     );
+    assert!(!lexicon.contains("the lexicon on the same lines"));
     // 16 rows per table, each ending in its recall.
     assert_eq!(
-        report.lines().filter(|l| l.starts_with("| joy |")).count(),
+        lexicon.lines().filter(|l| l.starts_with("| joy |")).count(),
         2
     );
-    let exact: Vec<f64> = report
-        .lines()
-        .filter_map(|l| l.strip_prefix("exact "))
-        .map(|l| l.split('%').next().unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(exact.len(), 2);
+    let rules = exact(&lexicon);
+    assert_eq!(rules.len(), 2);
     // Far above chance (6.25%) on lines written without seeing the lexicon.
-    assert!(exact.iter().all(|&e| e > 25.0), "{exact:?}");
+    assert!(rules.iter().all(|&e| e > 25.0), "{rules:?}");
+
+    // The default, the trained classifier, is compared with the lexicon on the same lines.
+    let model = eval(&[]);
+    assert!(
+        model.contains(
+            "(176 lines, ONNX classifier \"animasync-face text-emotion\", previous line used)"
+        ),
+        "{model}"
+    );
+    assert_eq!(
+        model
+            .matches("the lexicon on the same lines: exact ")
+            .count(),
+        2
+    );
+    for (lexicon_line, model_line) in lexicon.lines().filter(|l| l.starts_with("exact ")).zip(
+        model
+            .lines()
+            .filter(|l| l.starts_with("the lexicon on the same lines")),
+    ) {
+        let figure = |l: &str| {
+            l.split('%')
+                .next()
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(figure(lexicon_line), figure(model_line));
+    }
+    assert!(
+        exact(&model).iter().zip(&rules).all(|(m, r)| m > r),
+        "{model}"
+    );
+
+    // --require: the report, then the targets missed.
+    let out = cli(&[
+        &["emotion-eval"][..],
+        &files,
+        &["--lexicon", "--require", "exact=99,above-lexicon"],
+    ]
+    .concat());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("targets not met: data/text/eval/en.jsonl: exact"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("is below 99%"), "{stderr}");
+    assert!(
+        stderr.contains("above-lexicon asks for a trained classifier"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("### data/text/eval/ko.jsonl"));
+    assert_fails(
+        &["emotion-eval", files[0], "--require", "exact=55,recall=3"],
+        "\"recall\": the figures are exact, family and valence",
+    );
 
     let dir = scratch("emotion-eval");
     let bad = dir.join("bad.jsonl");

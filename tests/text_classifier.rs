@@ -326,14 +326,10 @@ fn models_that_do_not_match_their_manifest_are_refused_with_the_reason() {
     assert!(e.contains("NaN or infinite"), "{e}");
 }
 
-#[test]
-fn bad_text_is_refused_and_long_text_is_cut() {
-    let c = classifier();
-    for (text, previous, expected) in [
-        ("", None, "text: is empty"),
-        ("  \n", None, "text: is empty"),
-        ("happy", Some(""), "previous: is empty"),
-    ] {
+/// Each of `cases` (text, previous line, what the error says) and a text over the length limit
+/// are refused with a message naming the problem.
+fn refuses_bad_text(c: &TextClassifier, cases: &[(&str, Option<&str>, &str)]) {
+    for &(text, previous, expected) in cases {
         let e = c.classify(text, previous).unwrap_err().to_string();
         assert!(e.contains(expected), "{e}");
     }
@@ -342,7 +338,89 @@ fn bad_text_is_refused_and_long_text_is_cut() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("10001 characters long"), "{e}");
+}
+
+#[test]
+fn bad_text_is_refused_and_long_text_is_cut() {
+    let c = classifier();
+    refuses_bad_text(
+        &c,
+        &[
+            ("", None, "text: is empty"),
+            ("  \n", None, "text: is empty"),
+            ("happy", Some(""), "previous: is empty"),
+        ],
+    );
     // Within the limit but past max_length tokens: the first pieces are read.
     let long = format!("sad {}", "the ".repeat(2000));
     assert_eq!(guess(&c, &long, None).emotion, "sadness");
+}
+
+#[test]
+fn lexicon_evidence_adds_the_rules_named_emotions_and_valence_can_follow_the_emotion() {
+    // The bag-of-pieces model knows no "furious": alone it answers neutral, with a valence near 0.
+    let line = "I'm furious!!";
+    let alone = guess(&classifier(), line, None);
+    assert_eq!(alone.emotion, "neutral", "{alone:?}");
+    let with = classifier_with(Variant::default(), |m| m["lexicon_evidence"] = 1.0.into()).unwrap();
+    let g = guess(&with, line, None);
+    assert_eq!(g.emotion, "anger", "{g:?}");
+    assert!((g.scores.iter().map(|(_, s)| s).sum::<f32>() - 1.0).abs() < 1e-5);
+    // Where both read the line, the lexicon's evidence adds to the model's.
+    let happy = "I am so happy!";
+    assert!(
+        score(&guess(&with, happy, None), "joy") > score(&guess(&classifier(), happy, None), "joy")
+    );
+    // The head's valence does not say "negative"; with valence_follows_emotion the chosen
+    // emotion's anchor gives it its sign.
+    assert!(g.vad[0] > -0.2, "{g:?}");
+    let follows = classifier_with(Variant::default(), |m| {
+        m["lexicon_evidence"] = 1.0.into();
+        m["valence_follows_emotion"] = true.into();
+    })
+    .unwrap();
+    let f = guess(&follows, line, None);
+    let anger = animasync_face::EmotionTaxonomy::builtin()
+        .get("anger")
+        .unwrap();
+    assert_eq!(f.vad[0], anger.anchor(f.level).unwrap().as_array()[0]);
+    assert_eq!(&f.vad[1..], &g.vad[1..]);
+    // A valence that already has the emotion's sign is left alone.
+    assert_eq!(
+        guess(&follows, happy, None).vad,
+        guess(&classifier(), happy, None).vad
+    );
+}
+
+/// The built-in trained classifier (models/text-emotion), the CLI's default and the package's
+/// `classifyEmotion` default, through the same slot; included here (a test binary), never in the
+/// library's WebAssembly.
+fn builtin() -> TextClassifier {
+    TextClassifier::new(
+        include_bytes!("../models/text-emotion/classifier.onnx"),
+        include_str!("../models/text-emotion/classifier.json"),
+        include_str!("../models/text-emotion/vocab.txt"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_builtin_classifier_reads_english_and_korean_and_refuses_bad_text() {
+    let c = builtin();
+    for (text, emotion) in [
+        ("I'm so happy to see you!!", "joy"),
+        ("너무 무서워요", "fear"),
+        ("The meeting starts at three.", "neutral"),
+    ] {
+        assert_eq!(guess(&c, text, None).emotion, emotion, "{text}");
+    }
+    let g = guess(&c, "I'm so happy to see you!!", None);
+    assert!(g.vad[0] > 0.0 && (1..=5).contains(&g.level), "{g:?}");
+    refuses_bad_text(
+        &c,
+        &[
+            ("", None, "text: is empty"),
+            ("fine", Some(" "), "previous: is empty"),
+        ],
+    );
 }

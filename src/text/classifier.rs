@@ -10,7 +10,11 @@ use crate::base::error::{FaceError, Result};
 use crate::base::onnx::read_onnx;
 use crate::text::classifier_manifest::*;
 use crate::text::wordpiece::{Encoding, WordPiece};
-use crate::text::{check_text, EmotionGuess, CONTEXT_WEIGHT};
+use crate::text::{check_text, EmotionGuess, LexiconClassifier, CONTEXT_WEIGHT};
+
+/// An anchor valence at least this far from 0 has a sign the VAD point must keep
+/// (`valence_follows_emotion`): every emotion but neutral, thinking and low surprise.
+const CLEAR_VALENCE: f32 = 0.2;
 
 /// The integer type of the graph's token inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +281,18 @@ impl TextClassifier {
             ));
         }
         scores.iter_mut().for_each(|s| *s /= kept);
+        let weight = self.manifest.lexicon_evidence;
+        if weight > 0.0 {
+            let neutral = taxonomy.index_of("neutral").expect("neutral is built in");
+            let lexicon = LexiconClassifier::builtin().classify(text, context)?;
+            for (k, (_, s)) in lexicon.scores.iter().enumerate() {
+                if k != neutral {
+                    scores[k] += weight * s;
+                }
+            }
+            let total: f32 = scores.iter().sum();
+            scores.iter_mut().for_each(|s| *s /= total);
+        }
         let (mut best, mut confidence) = scores
             .iter()
             .copied()
@@ -303,6 +319,14 @@ impl TextClassifier {
                 let level = (1..=5u8)
                     .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
                     .expect("five levels");
+                let mut point = point;
+                let valence = anchor(level)[0];
+                if self.manifest.valence_follows_emotion
+                    && valence.abs() >= CLEAR_VALENCE
+                    && point[0] * valence <= 0.0
+                {
+                    point[0] = valence;
+                }
                 (level, point)
             }
             None => (3, anchor(3)),

@@ -37,6 +37,14 @@
 //!   (the model reads `[CLS] previous [SEP] line [SEP]`, for a model trained on pairs) or
 //!   `none`.
 //! - `min_confidence` (default 0): when the best score is below it the answer is "neutral".
+//! - `lexicon_evidence` (default 0, in [0, 4]): the built-in lexicon classifier also reads the
+//!   line, and its scores for the emotions other than neutral, times this weight, are added to
+//!   the model's before they are renormalised. The lexicon is precise when it names an emotion
+//!   and the model reads situations; 0 leaves the model alone.
+//! - `valence_follows_emotion` (default false): with a VAD head, a predicted valence whose sign
+//!   contradicts the chosen emotion's (its anchor at the chosen level at least 0.2 from 0) takes
+//!   the anchor's valence: the expression compiler reads the point within that emotion's own
+//!   presets, where the other sign means nothing.
 
 use serde::Deserialize;
 
@@ -49,6 +57,8 @@ const SCHEMA: &str = "animasync-face/text-classifier-manifest";
 const VERSION: u32 = 1;
 /// BERT-family models are trained with at most 512 positions.
 pub const MAX_LENGTH: usize = 512;
+/// Beyond this the lexicon would decide alone whenever it names an emotion.
+pub const MAX_LEXICON_EVIDENCE: f32 = 4.0;
 /// How far a probability output may sum from 1 and still be read as probabilities.
 pub(crate) const PROBABILITY_TOLERANCE: f32 = 1e-3;
 
@@ -73,6 +83,10 @@ pub struct TextClassifierManifest {
     pub context: ContextMode,
     #[serde(default)]
     pub min_confidence: f32,
+    #[serde(default)]
+    pub lexicon_evidence: f32,
+    #[serde(default)]
+    pub valence_follows_emotion: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -237,6 +251,15 @@ impl TextClassifierManifest {
                 format!("is {}; it must be in [0, 1)", m.min_confidence),
             ));
         }
+        if !(0.0..=MAX_LEXICON_EVIDENCE).contains(&m.lexicon_evidence) {
+            return Err(invalid(
+                "lexicon_evidence",
+                format!(
+                    "is {}; it must be in [0, {MAX_LEXICON_EVIDENCE}]",
+                    m.lexicon_evidence
+                ),
+            ));
+        }
         Ok(m)
     }
 
@@ -354,6 +377,8 @@ mod tests {
         assert_eq!(m.context, ContextMode::Scores);
         assert_eq!(m.tokenizer.special_tokens.classify, "[CLS]");
         assert_eq!(m.min_confidence, 0.0);
+        assert_eq!(m.lexicon_evidence, 0.0);
+        assert!(!m.valence_follows_emotion);
     }
 
     #[test]
@@ -435,6 +460,8 @@ mod tests {
         );
         assert!(error(|m| m["outputs"]["vad"]["index"] = 0.into()).contains("outputs.vad.index"));
         assert!(error(|m| m["min_confidence"] = 1.5.into()).contains("[0, 1)"));
+        assert!(error(|m| m["lexicon_evidence"] = (-0.1).into())
+            .contains("lexicon_evidence: is -0.1; it must be in [0, 4]"));
         assert!(error(|m| m["extra"] = 1.into()).contains("unknown field `extra`"));
         assert!(error(|m| m["outputs"]["emotion"]["scores"] = "raw".into())
             .contains("unknown variant `raw`"));

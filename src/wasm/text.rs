@@ -7,7 +7,9 @@ use super::types::{BytesValue, ClassifyEmotionOptionsValue, EmotionGuessValue};
 use crate::text::{LexiconClassifier, TextClassifier};
 
 /// Guesses the emotion of a line about to be spoken (English or Korean) with the built-in
-/// lexicon-and-rules classifier: `{emotion, level, vad, confidence, scores}`.
+/// lexicon-and-rules classifier: `{emotion, level, vad, confidence, scores}`. The package's
+/// `classifyEmotion` (pkg/index.js) wraps this: it checks the text here first, then answers with
+/// the trained classifier, which is fetched beside the module rather than compiled into it.
 #[wasm_bindgen(js_name = classifyEmotion)]
 pub fn classify_emotion(
     text: JsValue,

@@ -1,6 +1,6 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion, TextClassifier } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion, loadEmotionModel, TextClassifier } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { AnimasyncCompat } from 'animasync-face/compat';
 import type { ProcessResult } from 'animasync-face/compat';
@@ -50,10 +50,16 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   library.free();
   // @ts-expect-error: vad must be a 3-tuple
   compileExpression(library, { emotion: 'joy', vad: [1, 2] });
-  const guess: EmotionGuess = classifyEmotion('so happy!', { previous: 'hello' });
-  const valence: number = guess.vad[0] + guess.scores['joy'] + guess.level + guess.confidence;
+  await loadEmotionModel();
+  const guess: EmotionGuess = await classifyEmotion('so happy!', { previous: 'hello' });
+  const rules: EmotionGuess = await classifyEmotion('so happy!', { method: 'lexicon' });
+  const valence: number = guess.vad[0] + guess.scores['joy'] + guess.level + guess.confidence + rules.level;
   // @ts-expect-error: options are checked
   classifyEmotion('x', { previus: 'y' });
+  // @ts-expect-error: the method is 'model' or 'lexicon'
+  classifyEmotion('x', { method: 'rules' });
+  // @ts-expect-error: the answer is a promise
+  const notAwaited: EmotionGuess = classifyEmotion('x');
   const classifier = new TextClassifier(bytes, '{}', '[PAD]');
   const trained: EmotionGuess = classifier.classify('so happy!', { previous: 'hello' });
   const labels: string[] = classifier.labels;

@@ -228,24 +228,52 @@ test('files that are not audio or not an avatar are refused with what to do; dro
   await page.close();
 });
 
-test('a typed line sets the emotion and level; a blank one says what to do', async () => {
+test('a typed line sets the emotion and level with the trained classifier; a blank one says what to do', async () => {
   const { page, errors } = await openDemo();
+  const line = page.getByLabel('A line to set the emotion from');
+  const set = async (text, submit = () => line.press('Enter')) => {
+    await line.fill(text);
+    await submit();
+    await page.waitForFunction((t) => window.demo.fromText?.text === t, text, { timeout: 30_000 });
+    return page.evaluate(() => window.demo.fromText);
+  };
+  const joy = await set("I'm so happy to see you!!");
+  assert.equal(joy.method, 'model');
+  assert.equal(joy.emotion, 'joy');
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'joy');
+  assert.equal(await page.locator('#level').inputValue(), String(joy.level));
+  assert.match(await page.locator('#line-result').textContent(), /^joy L\d · \d+% sure · VAD /);
+  // Korean, with the line before as context: the page answers as the package does.
+  const text = '장례식 끝나고 나서 아무것도 못 하겠어.';
+  const korean = await set(text, () => page.getByRole('button', { name: 'Set from text' }).click());
+  const expected = await page.evaluate(async ([text, previous]) => {
+    const { classifyEmotion } = await import('animasync-face');
+    return classifyEmotion(text, { previous });
+  }, [text, "I'm so happy to see you!!"]);
+  assert.equal(korean.emotion, expected.emotion);
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), korean.emotion);
+  await line.fill('   ');
+  await line.press('Enter');
+  await page.waitForFunction(() => /text: is empty/.test(document.querySelector('#line-result').textContent));
+  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), korean.emotion, 'a refused line changes nothing');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Set from text falls back to the lexicon, and says so, when the model cannot be fetched', async () => {
+  const { page, errors } = await openDemo();
+  await page.route('**/text-emotion/**', (route) => route.abort());
   const line = page.getByLabel('A line to set the emotion from');
   await line.fill("I'm so happy to see you!!");
   await line.press('Enter');
-  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'joy');
+  await page.waitForFunction(() => window.demo.fromText !== null, null, { timeout: 30_000 });
   const guess = await page.evaluate(() => window.demo.fromText);
-  assert.equal(await page.locator('#level').inputValue(), String(guess.level));
-  assert.match(await page.locator('#line-result').textContent(), /^joy L\d · \d+% sure · VAD /);
-  // Korean, and the line before as context.
-  await line.fill('장례식 끝나고 나서 아무것도 못 하겠어.');
-  await page.getByRole('button', { name: 'Set from text' }).click();
-  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'grief');
-  await line.fill('   ');
-  await line.press('Enter');
-  assert.match(await page.locator('#line-result').textContent(), /text: is empty/);
-  assert.equal(await page.locator('input[name=emotion]:checked').inputValue(), 'grief', 'a refused line changes nothing');
-  assert.deepEqual(errors, []);
+  assert.equal(guess.method, 'lexicon');
+  assert.equal(guess.emotion, 'joy');
+  assert.match(await page.locator('#line-result').textContent(), /^joy L\d · .* · lexicon \(the model could not be loaded\)$/);
+  assert.match(await page.evaluate(() => window.demo.textModelError), /loadEmotionModel: the text classifier could not be loaded/);
+  // The browser logs the aborted fetches; nothing else may fail.
+  assert.deepEqual(errors.filter((e) => !/text-emotion/.test(e)), []);
   await page.close();
 });
 

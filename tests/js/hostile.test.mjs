@@ -70,12 +70,26 @@ function rejects(label, call, pattern) {
   healthy(label);
 }
 
+/** As `rejects`, for a call that returns a promise: it must reject (not throw) with a named error. */
+async function rejectsAsync(label, call, pattern) {
+  let thrown;
+  try {
+    await call();
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown instanceof Error, `${label}: expected a rejection with an Error, got ${thrown === undefined ? 'none' : String(thrown)}`);
+  assert.doesNotMatch(thrown.message, OPAQUE, `${label}: an opaque message`);
+  assert.match(thrown.message, pattern, `${label}: the message should name the problem`);
+  healthy(label);
+}
+
 // Every export, and which test below covers it.
 const COVERED = {
   default: 'init', init: 'init', initSync: 'init', start: 'init',
   channelNames: 'data', channelTable: 'data', emotionTaxonomy: 'data', compileModes: 'data', frameRate: 'data',
   levelVad: 'data', compileExpression: 'PresetLibrary', PresetLibrary: 'PresetLibrary', renderScenario: 'renderScenario',
-  Engine: 'Engine', OnnxModel: 'OnnxModel', classifyEmotion: 'text', TextClassifier: 'text',
+  Engine: 'Engine', OnnxModel: 'OnnxModel', classifyEmotion: 'text', loadEmotionModel: 'text', TextClassifier: 'text',
 };
 
 test('every export of the package is covered by the sweep', () => {
@@ -311,14 +325,17 @@ test('OnnxModel: bytes of every wrong kind, NaN and wrong-length inputs, calls a
   }
 });
 
-test('classifyEmotion and TextClassifier: wrong types, extra fields, calls after free()', () => {
-  for (const text of [42, null, undefined, {}, '\udc00']) {
-    rejects(`classifyEmotion(${String(text)})`, () => classifyEmotion(text), /text(: .*unpaired| must be a string)/);
+test('classifyEmotion and TextClassifier: wrong types, extra fields, calls after free()', async () => {
+  for (const method of ['model', 'lexicon']) {
+    for (const text of [42, null, undefined, {}, '\udc00']) {
+      await rejectsAsync(`classifyEmotion(${String(text)}, ${method})`, () => classifyEmotion(text, { method }), /text(: .*unpaired| must be a string)/);
+    }
+    await rejectsAsync(`classify options extra (${method})`, () => classifyEmotion('hi', { prev: 'x', method }), /unknown field `prev`/);
+    await rejectsAsync(`classify previous 7 (${method})`, () => classifyEmotion('hi', { previous: 7, method }), /previous must be a string/);
+    await rejectsAsync(`a megabyte of text (${method})`, () => classifyEmotion('x'.repeat(1e6), { method }), /1000000 characters long; at most 10000/);
   }
-  rejects('classify options 5', () => classifyEmotion('hi', 5), /invalid options: expected an object/);
-  rejects('classify options extra', () => classifyEmotion('hi', { prev: 'x' }), /unknown field `prev`/);
-  rejects('classify previous 7', () => classifyEmotion('hi', { previous: 7 }), /previous must be a string/);
-  rejects('a megabyte of text', () => classifyEmotion('x'.repeat(1e6)), /1000000 characters long; at most 10000/);
+  await rejectsAsync('classify options 5', () => classifyEmotion('hi', 5), /invalid options: expected an object/);
+  await rejectsAsync('classify method 5', () => classifyEmotion('hi', { method: 5 }), /options.method must be 'model' or 'lexicon', got 5/);
 
   const { model, manifest, vocab } = classifierFiles;
   for (const [args, pattern] of [

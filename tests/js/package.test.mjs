@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad, frameRate,
-  PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion, TextClassifier,
+  PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion, loadEmotionModel, TextClassifier,
 } from 'animasync-face';
 
 import { decodeWav } from './wav.mjs';
@@ -422,29 +423,48 @@ test('latency: a bad value, or a latency with your own model or the fallback, is
   }
 });
 
-test('classifyEmotion: clear lines in English and Korean, context, and bad text refused', () => {
-  const joy = classifyEmotion("I'm so happy to see you!!");
+test('classifyEmotion: the trained classifier by default, the lexicon on request, bad text refused', async () => {
+  // The default: the built-in trained classifier, read from the package (text-emotion/).
+  await loadEmotionModel();
+  const joy = await classifyEmotion("I'm so happy to see you!!");
   assert.equal(joy.emotion, 'joy');
-  assert.ok(joy.level >= 3 && joy.level <= 5, JSON.stringify(joy));
-  assert.ok(joy.vad[0] > 0.3, JSON.stringify(joy));
+  assert.ok(joy.level >= 1 && joy.level <= 5, JSON.stringify(joy));
+  assert.ok(joy.vad[0] > 0, JSON.stringify(joy));
   assert.equal(Object.keys(joy.scores).length, 16);
   assert.ok(Math.abs(Object.values(joy.scores).reduce((a, b) => a + b, 0) - 1) < 0.01);
   assert.equal(joy.confidence, joy.scores.joy);
-  assert.equal(classifyEmotion('너무 무서워요 ㅠㅠ').emotion, 'fear');
-  assert.equal(classifyEmotion('The meeting starts at three.').emotion, 'neutral');
-  const line = 'The seat was empty the whole time.';
-  assert.equal(classifyEmotion(line).emotion, 'neutral');
-  assert.notEqual(classifyEmotion(line, { previous: 'I miss her so much, since the funeral.' }).emotion, 'neutral');
+  assert.equal((await classifyEmotion('너무 무서워요')).emotion, 'fear');
+  assert.equal((await classifyEmotion('The meeting starts at three.')).emotion, 'neutral');
+  // The same answers as the CLI's default (the same model through the same slot, natively;
+  // scripts/test.sh builds the CLI before the package tests), up to float rounding.
+  const args = ['The seat was empty the whole time.', { previous: 'I miss her so much, since the funeral.' }];
+  const cli = JSON.parse(execFileSync(new URL('target/debug/animasync-face', root).pathname,
+    ['emotion', args[0], '--previous', args[1].previous]));
+  const same = await classifyEmotion(...args);
+  assert.equal(same.emotion, cli.emotion);
+  assert.equal(same.level, cli.level);
+  for (const [id, score] of Object.entries(cli.scores)) assert.ok(Math.abs(same.scores[id] - score) <= 0.002, id);
 
-  const throwsWith = (fn, pattern) => assert.throws(fn, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
-  throwsWith(() => classifyEmotion(''), /text: is empty/);
-  throwsWith(() => classifyEmotion('ha '.repeat(5000)), /15000 characters.*sentence by sentence/);
-  throwsWith(() => classifyEmotion('broken \uD83D emoji'), /text: contains an unpaired UTF-16 surrogate/);
-  throwsWith(() => classifyEmotion('fine', { previous: '\uDE00' }), /previous: contains an unpaired UTF-16 surrogate/);
-  throwsWith(() => classifyEmotion(42), /text must be a string/);
-  throwsWith(() => classifyEmotion('fine', { previus: 'x' }), /unknown field `previus`/);
-  // A well-formed pair (an emoji outside the BMP) is fine.
-  assert.equal(classifyEmotion('\uD83D\uDE02').emotion, 'amusement');
+  // method: 'lexicon', the rules inside the module.
+  const lexicon = (text, options = {}) => classifyEmotion(text, { ...options, method: 'lexicon' });
+  assert.equal((await lexicon("I'm so happy to see you!!")).emotion, 'joy');
+  const line = 'The seat was empty the whole time.';
+  assert.equal((await lexicon(line)).emotion, 'neutral');
+  assert.notEqual((await lexicon(line, { previous: 'I miss her so much, since the funeral.' })).emotion, 'neutral');
+  assert.equal((await lexicon('\uD83D\uDE02')).emotion, 'amusement');
+
+  // Bad text: the same messages from either method.
+  for (const method of ['model', 'lexicon']) {
+    const rejectsWith = (call, pattern) => assert.rejects(call, (e) => e instanceof Error && pattern.test(e.message), String(pattern));
+    const with_ = (options = {}) => ({ ...options, method });
+    await rejectsWith(classifyEmotion('', with_()), /text: is empty/);
+    await rejectsWith(classifyEmotion('ha '.repeat(5000), with_()), /15000 characters.*sentence by sentence/);
+    await rejectsWith(classifyEmotion('broken \uD83D emoji', with_()), /text: contains an unpaired UTF-16 surrogate/);
+    await rejectsWith(classifyEmotion('fine', with_({ previous: '\uDE00' })), /previous: contains an unpaired UTF-16 surrogate/);
+    await rejectsWith(classifyEmotion(42, with_()), /text must be a string/);
+    await rejectsWith(classifyEmotion('fine', with_({ previus: 'x' })), /unknown field `previus`/);
+  }
+  await assert.rejects(classifyEmotion('fine', { method: 'rules' }), /options.method must be 'model' or 'lexicon', got 'rules'/);
 });
 
 test('TextClassifier: an ONNX classifier plugs in with its manifest and vocabulary', async () => {

@@ -59,6 +59,8 @@ const demo = {
   get renderFps() { return renderInterval > 0 ? Math.min(60, 1000 / renderInterval) : 60; },
   renderer: null,
   hold: false, // true freezes the face and the panel (for screenshots)
+  fromText: null, // the last "Set from text" answer, with its `text` and `method`: 'model' | 'lexicon'
+  textModelError: null, // why the trained text classifier could not be loaded, if it could not
 };
 window.demo = demo;
 
@@ -123,30 +125,49 @@ function onFrames(event, from) {
 /**
  * "Set from text": the line's emotion and level, guessed on this device, become the picker's
  * and start a new turn. The line typed before is the context (the same speaker's previous line).
+ * The trained classifier is downloaded on the first use (about 2.3 MB); if it cannot be, the
+ * lexicon-and-rules classifier inside the module answers, and the result says so.
  */
 let previousLine = null;
-function setFromText(text) {
+let textRequest = 0;
+async function setFromText(text) {
   const result = $('line-result');
+  const request = ++textRequest;
+  const options = previousLine === null ? {} : { previous: previousLine };
   let guess;
+  let method = 'model';
+  result.classList.remove('error');
+  const slow = setTimeout(() => { if (request === textRequest) result.textContent = 'loading the text classifier…'; }, 150);
   try {
-    guess = classifyEmotion(text, previousLine === null ? undefined : { previous: previousLine });
+    try {
+      guess = await classifyEmotion(text, options);
+    } catch (error) {
+      if (!/loadEmotionModel/.test(error.message)) throw error; // refused text: say why
+      method = 'lexicon';
+      guess = await classifyEmotion(text, { ...options, method });
+      demo.textModelError = error.message;
+    }
   } catch (error) {
+    if (request !== textRequest) return;
     result.textContent = reason(error);
     result.classList.add('error');
     return;
+  } finally {
+    clearTimeout(slow);
   }
+  if (request !== textRequest) return; // a later line was set while this one was classified
   previousLine = text;
-  result.classList.remove('error');
   const input = document.querySelector(`input[name=emotion][value="${guess.emotion}"]`);
   if (input) input.checked = true;
   $('level').value = String(guess.level);
   $('level-value').textContent = String(guess.level);
   const sure = Math.round(guess.confidence * 100);
   const vad = guess.vad.map((x) => x.toFixed(2)).join(' ');
+  const by = method === 'model' ? '' : ' · lexicon (the model could not be loaded)';
   result.textContent = guess.emotion === 'neutral' && sure < 60
-    ? `neutral: no clear emotion in the words (${sure}% sure) · VAD ${vad}`
-    : `${guess.emotion} L${guess.level} · ${sure}% sure · VAD ${vad}`;
-  demo.fromText = guess;
+    ? `neutral: no clear emotion in the line (${sure}% sure) · VAD ${vad}${by}`
+    : `${guess.emotion} L${guess.level} · ${sure}% sure · VAD ${vad}${by}`;
+  demo.fromText = { ...guess, method, text };
   newTurn();
 }
 

@@ -46,10 +46,12 @@ enum Command {
     /// Stream a long stretch of speech through the engine in random chunks with emotion
     /// changes; report memory, timing and frame drift per minute (docs/robustness.md).
     Soak(SoakArgs),
-    /// Guess the emotion of a line about to be spoken (English or Korean): prints
+    /// Guess the emotion of a line about to be spoken (English or Korean) with the built-in
+    /// trained classifier (or --lexicon, --classifier): prints
     /// {"emotion", "level", "vad": [v, a, d], "confidence", "scores": {...}}.
     Emotion(EmotionArgs),
-    /// Accuracy of the text -> emotion classifier on labelled JSON Lines files, as Markdown.
+    /// Accuracy of the text -> emotion classifier on labelled JSON Lines files, with 95%
+    /// intervals and, for a trained classifier, the lexicon on the same lines, as Markdown.
     EmotionEval(EmotionEvalArgs),
 }
 
@@ -61,9 +63,12 @@ struct EmotionArgs {
     #[arg(long)]
     previous: Option<String>,
     /// A text classifier manifest (its "model" and "vocab" files beside it): use that ONNX
-    /// classifier instead of the built-in lexicon.
-    #[arg(long, value_name = "MANIFEST")]
+    /// classifier instead of the built-in one.
+    #[arg(long, value_name = "MANIFEST", conflicts_with = "lexicon")]
     classifier: Option<PathBuf>,
+    /// Use the lexicon-and-rules classifier (no model) instead of the built-in trained one.
+    #[arg(long)]
+    lexicon: bool,
 }
 
 #[derive(Args)]
@@ -74,9 +79,21 @@ struct EmotionEvalArgs {
     /// Ignore the "previous" lines.
     #[arg(long)]
     no_context: bool,
-    /// A text classifier manifest: evaluate that ONNX classifier instead of the lexicon.
-    #[arg(long, value_name = "MANIFEST")]
+    /// A text classifier manifest: evaluate that ONNX classifier instead of the built-in one.
+    #[arg(long, value_name = "MANIFEST", conflicts_with = "lexicon")]
     classifier: Option<PathBuf>,
+    /// Evaluate the lexicon-and-rules classifier instead of the built-in trained one.
+    #[arg(long)]
+    lexicon: bool,
+    /// Fail unless every file meets these, e.g. exact=55,family=65,valence=85,above-lexicon
+    /// (percentages; above-lexicon: the paired intervals of exact and same-family accuracy
+    /// against the lexicon exclude 0). The report is printed either way.
+    #[arg(long, value_name = "TARGETS")]
+    require: Option<emotion_cmd::Requirements>,
+    /// Print only the summary table (one row per file: the figures with their intervals and,
+    /// for a trained classifier, the lexicon's and the paired differences).
+    #[arg(long)]
+    summary: bool,
 }
 
 #[derive(Args)]
@@ -385,15 +402,25 @@ fn run(cli: Cli) -> Result<String, String> {
             soak::run(&lips, &args.wavs, args.minutes, args.seed, args.sample_rate)
         }
         Command::Emotion(args) => emotion_cmd::classify(
-            &emotion_cmd::Classifier::load(args.classifier.as_deref())?,
+            &emotion_cmd::Classifier::load(args.lexicon, args.classifier.as_deref())?,
             &args.text,
             args.previous.as_deref(),
         ),
-        Command::EmotionEval(args) => emotion_cmd::evaluate(
-            &emotion_cmd::Classifier::load(args.classifier.as_deref())?,
-            &args.files,
-            !args.no_context,
-        ),
+        Command::EmotionEval(args) => {
+            let (report, missed) = emotion_cmd::evaluate(
+                &emotion_cmd::Classifier::load(args.lexicon, args.classifier.as_deref())?,
+                &args.files,
+                !args.no_context,
+                &args.require.unwrap_or_default(),
+                args.summary,
+            )?;
+            if missed.is_empty() {
+                Ok(report)
+            } else {
+                print!("{report}");
+                Err(format!("targets not met: {}", missed.join("; ")))
+            }
+        }
     }
 }
 
