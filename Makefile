@@ -10,7 +10,7 @@
 #   make model  regenerate data, train, export and evaluate the default lip-sync model
 #               (models/default; about 20 minutes on 2 cores; not part of `make test`)
 #   make text-model  train, export and evaluate the default text -> emotion classifier
-#               (models/text-emotion; about 5 minutes on 2 cores; not part of `make test`)
+#               (models/text-emotion; three members, about 10-15 minutes on 2 cores; not part of `make test`)
 
 SHELL := /bin/bash
 PORT ?= 8080

@@ -54,7 +54,7 @@ step eval-playback-model python3 training/eval/evaluate.py --cli target/debug/an
 # (figures and confusion tables) for the built-in trained classifier and for the lexicon, the
 # README its summary, and every line of them must still be there; the trained classifier must
 # still meet issue 21's targets (exact and same-family accuracy, above the lexicon with paired
-# intervals that exclude 0; the valence-sign target is not met in Korean: the model card).
+# intervals that exclude 0; the valence-sign target is not met in English: the model card).
 TEXT_EVAL="target/debug/animasync-face emotion-eval data/text/eval/en.jsonl data/text/eval/ko.jsonl"
 step emotion-eval python3 scripts/check-doc-output.py docs/text-emotion.md \
   $TEXT_EVAL --require exact=55,family=65,above-lexicon
