@@ -19,6 +19,15 @@ so what a lip-sync model's closures could at least reach on this data.
     python3 training/eval/probe.py --data target/model-work/data-live
     # a nonlinear detector (two layers of 256) on the same recordings
     python3 training/eval/probe.py --corpus --mlp 256
+    # the aperture instead: regress the evaluation's reference openness on every frame of the
+    # training speakers' recordings, report its in-speech r on the held-out speakers
+    python3 training/eval/probe.py --corpus --aperture --mlp 256
+
+With `--aperture` the probe is a regression (ridge, or the MLP with a squared error) of the
+evaluation's own reference curve (`reference.openness_curve` of the aligned phones), and the
+figure is the evaluation's aperture r (inside speech, per clip, the mean over clips, with a 95%
+speaker-bootstrap interval): what a model trained on the reference itself, from these recordings
+alone, reads of the openness at new speakers.
 
 Needs the release CLI and ../shared/speech; features are cached in target/probe-features/.
 """
@@ -44,7 +53,9 @@ sys.path.insert(0, str(ROOT / "training"))
 sys.path.insert(0, str(HERE))
 
 from audio import read_wav, write_wav16  # noqa: E402
-from evaluate import FPS, OTHER_CONSONANTS as TONGUE, PBM, phone_frames, separation  # noqa: E402
+from evaluate import (FPS, OTHER_CONSONANTS as TONGUE, PBM, REF_SIGMA_S, phone_frames,  # noqa: E402
+                      separation)
+from reference import load_openness_table, openness_curve, phone_at_frames  # noqa: E402
 import shared_speech  # noqa: E402
 from train import feature_frame, windows_ending  # noqa: E402  (the models' own windows)
 
@@ -112,9 +123,10 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
 MLP_STEPS, MLP_BATCH, MLP_DROPOUT, MLP_NOISE = 4000, 512, 0.3, 0.1
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int):
-    """Two ReLU layers, class-balanced logistic loss; dropout on the first layer and Gaussian
-    noise on the inputs against overfitting the training voices. Returns a scoring function."""
+def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, regression: bool = False):
+    """Two ReLU layers, class-balanced logistic loss (or, with `regression`, the squared error of
+    a sigmoid output against targets in [0, 1]); dropout on the first layer and Gaussian noise on
+    the inputs against overfitting the training voices. Returns a scoring function."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -131,10 +143,12 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int):
             h = h * jax.random.bernoulli(drop, 1 - MLP_DROPOUT, h.shape) / (1 - MLP_DROPOUT)
         return (jax.nn.relu(h @ p["w2"] + p["b2"]) @ p["w3"] + p["b3"])[:, 0]
 
-    positive_weight = (len(y) - y.sum()) / y.sum()
+    positive_weight = 1.0 if regression else (len(y) - y.sum()) / y.sum()
 
     def loss(p, z, t, drop):
         s = logit(p, z, drop)
+        if regression:
+            return jnp.mean((jax.nn.sigmoid(s) - t) ** 2)
         return jnp.mean(jnp.where(t > 0.5, positive_weight, 1.0) * (jnp.logaddexp(0, s) - t * s))
 
     opt = optax.adamw(1e-3, weight_decay=1e-2)
@@ -152,8 +166,14 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int):
         b = rng.integers(0, len(y), MLP_BATCH)
         key, drop = jax.random.split(key)
         params, state = step(params, state, x[b] + rng.normal(0, MLP_NOISE, x[b].shape).astype(np.float32), y[b], drop)
-    score = jax.jit(lambda z: logit(params, z))
+    score = jax.jit(lambda z: jax.nn.sigmoid(logit(params, z)) if regression else logit(params, z))
     return lambda z: np.asarray(score(z.astype(np.float32)))
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Least squares with an L2 penalty (the last column is the bias, not penalised)."""
+    penalty = l2 * np.diag(np.r_[np.ones(x.shape[1] - 1), 0.0])
+    return np.linalg.solve(x.T @ x + penalty, x.T @ y)
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
@@ -224,6 +244,78 @@ def heldout_scores(feat: Features, w: int, lookahead: int, score):
     return auc(np.array(centre), label), auc(np.array(span), label), int(label.sum()), len(label)
 
 
+def training_utterances(cache: Path) -> list[dict]:
+    """speechocean762's training speakers, aligned, as the models' data takes them."""
+    held = shared_speech.heldout_speakers()
+    return [e for e in shared_speech.align(str(cache), ["speechocean762"])
+            if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
+
+
+def reference_and_speech(phones: list[dict], n: int, table: dict[str, float]):
+    """The evaluation's reference openness and its speech frames (evaluate.main's own rule)."""
+    at = phone_at_frames(phones, n)
+    speech = np.array([i is not None and phones[i]["phone"] != "SIL" for i in at])
+    return openness_curve(phones, n, table, REF_SIGMA_S), speech
+
+
+def training_aperture(phones: list, n: int) -> np.ndarray:
+    """The aperture of the models' own training targets for these phones (training/data/targets.py,
+    as make model renders them), scaled to the reference's range."""
+    import targets
+    from festival import RADIO_TO_IPA
+
+    table = targets.VisemeTable()
+    ipa = [(a, b, "" if p == "SIL" else RADIO_TO_IPA[p.lower()]) for a, b, p in phones]
+    y = targets.aperture(targets.render_targets(table, targets.segments_from_phones(table, ipa), n), table.channels)
+    return np.clip(y / max(float(np.percentile(y, 99)), 1e-6), 0.0, 1.0)
+
+
+def corpus_aperture_rows(feat: Features, w: int, lookahead: int, cache: Path, target: str):
+    """Every 30 fps frame of the training speakers' recordings, with the reference openness of
+    their aligned phones (or, with target "training", the models' own training targets'
+    aperture) as the target."""
+    table = load_openness_table()
+    rows = training_utterances(cache)
+
+    def one(e):
+        phones = [{"start": a, "end": b, "phone": p} for a, b, p in e["phones"]]
+        f = feat(e["path"])
+        n = int(np.ceil(max(p["end"] for p in phones) * FPS))
+        y = reference_and_speech(phones, n, table)[0] if target == "reference" else training_aperture(e["phones"], n)
+        return windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w), y
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        got = list(pool.map(one, rows))
+    return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got]), len(rows)
+
+
+def heldout_aperture(feat: Features, w: int, lookahead: int, predict) -> dict:
+    """The evaluation's aperture r of the probe's curve on the held-out speakers: per clip inside
+    speech, the mean over clips, and a 95% interval by resampling speakers (2,000 resamples)."""
+    table = load_openness_table()
+    doc = json.loads((HERE / "reference" / "heldout-speechocean762.json").read_text())["clips"]
+    per_clip, speaker = [], []
+    for c in doc.values():
+        phones = [{"start": a, "end": b, "phone": p} for a, b, p in c["phones"]]
+        f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
+        n = int(np.ceil(max(p["end"] for p in phones) * FPS))
+        ref, speech = reference_and_speech(phones, n, table)
+        curve = predict(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
+        ps, rs = curve[speech], ref[speech]
+        ok = len(ps) >= 3 and ps.std() > 1e-9 and rs.std() > 1e-9
+        per_clip.append(float(np.corrcoef(ps, rs)[0, 1]) if ok else 0.0)
+        speaker.append(c["speaker"])
+    per_clip, speaker = np.array(per_clip), np.array(speaker)
+    speakers = sorted(set(speaker))
+    members = [np.flatnonzero(speaker == s) for s in speakers]
+    rng = np.random.default_rng(0)
+    means = [per_clip[np.concatenate([members[i] for i in rng.integers(0, len(speakers), len(speakers))])].mean()
+             for _ in range(2000)]
+    return {"heldout_clips": len(per_clip), "heldout_speakers": len(speakers),
+            "aperture_r": round(float(per_clip.mean()), 3),
+            "aperture_r_95": [round(float(v), 3) for v in np.percentile(means, [2.5, 97.5])]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = ap.add_mutually_exclusive_group(required=True)
@@ -234,6 +326,11 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1000.0, help="the logistic regression's L2 penalty")
     ap.add_argument("--mlp", type=int, metavar="N", help="a two-layer MLP of N units instead of the logistic "
                                                          "regression (with --corpus, trained on every frame of the phones)")
+    ap.add_argument("--aperture", action="store_true",
+                    help="probe the aperture (the evaluation's reference openness) instead of p/b/m; with --corpus")
+    ap.add_argument("--aperture-target", choices=("reference", "training"), default="reference",
+                    help="what the aperture probe learns: the evaluation's reference openness, or the aperture of "
+                         "the models' own training targets (training/data/targets.py); scored against the reference")
     ap.add_argument("--f-max", type=float, help="the features' top frequency (default: training/config.json's); "
                                                  "with --corpus only, since generated data holds its own features")
     ap.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "animasync-face")
@@ -242,7 +339,12 @@ def main() -> None:
     args = ap.parse_args()
     if args.f_max and args.data:
         ap.error("--f-max goes with --corpus: a data directory's features are already made")
+    if args.aperture and args.data:
+        ap.error("--aperture goes with --corpus: it regresses the reference curve of aligned recordings")
     feat = Features(args.cli, args.f_max)
+    if args.aperture:
+        probe_aperture(args, feat)
+        return
     if args.corpus:
         x, y, n = corpus_rows(feat, args.frames, args.lookahead, args.alignments, every_frame=bool(args.mlp))
         source = f"speechocean762 training speakers ({n} utterances, {'every frame' if args.mlp else 'phone centres'})"
@@ -265,6 +367,26 @@ def main() -> None:
                       "classifier": f"MLP 2 x {args.mlp}" if args.mlp else f"logistic, l2 {args.l2}",
                       "heldout_phones": n_all, "heldout_pbm": n_pbm,
                       "auc_phone_centre": round(centre, 3), "auc_span_max": round(span, 3)}, indent=1))
+
+
+
+def probe_aperture(args, feat: Features) -> None:
+    x, y, n = corpus_aperture_rows(feat, args.frames, args.lookahead, args.alignments, args.aperture_target)
+    band = x[:, -1 - args.lookahead]
+    mean, std = band.mean(0), band.std(0) + 1e-3
+    if args.mlp:
+        mlp = fit_mlp(prepare(x, mean, std)[:, :-1], y, args.mlp, regression=True)
+        predict = lambda z: mlp(prepare(z, mean, std)[:, :-1])  # noqa: E731
+    else:
+        w = fit_ridge(prepare(x, mean, std), y, args.l2)
+        predict = lambda z: prepare(z, mean, std) @ w  # noqa: E731
+    print(json.dumps({"trained_on": f"speechocean762 training speakers ({n} utterances, every frame)",
+                      "target": {"reference": "the evaluation's reference openness",
+                                 "training": "the models' training targets' aperture"}[args.aperture_target],
+                      "examples": len(y),
+                      "window": [args.frames, args.lookahead],
+                      "regression": f"MLP 2 x {args.mlp}, squared error" if args.mlp else f"ridge, l2 {args.l2}",
+                      **heldout_aperture(feat, args.frames, args.lookahead, predict)}, indent=1))
 
 
 if __name__ == "__main__":
