@@ -12,9 +12,10 @@ use crate::text::classifier_manifest::*;
 use crate::text::wordpiece::{Encoding, WordPiece};
 use crate::text::{check_text, EmotionGuess, LexiconClassifier, CONTEXT_WEIGHT};
 
-/// An anchor valence at least this far from 0 has a sign the VAD point must keep
-/// (`valence_follows_emotion`): every emotion but neutral, thinking and low surprise.
-const CLEAR_VALENCE: f32 = 0.2;
+/// An anchor valence at least this far from 0 has a clear sign: the VAD point must keep it
+/// (`valence_follows_emotion`), and `emotion-eval` scores the valence sign on such lines. Every
+/// emotion but neutral, thinking and low surprise.
+pub const CLEAR_VALENCE: f32 = 0.2;
 
 /// The integer type of the graph's token inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

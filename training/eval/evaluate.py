@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE.parent / "data"))
 
 from audio import AudioError, read_wav, sha256, write_wav16  # noqa: E402
 from reference import (FPS, PBM, build_reference, frame_centres, load_openness_table, n_frames,  # noqa: E402
-                       openness_curve, phone_at_frames, pocketsphinx_version)
+                       openness_curve, pocketsphinx_version, speech_frames)
 
 # Metric parameters (documented in README.md and repeated in results.md).
 REF_SIGMA_S = 0.03          # Gaussian smoothing of the reference step function
@@ -803,8 +803,7 @@ def main(argv=None) -> int:
             refcurve = openness_curve(ref["phones"], n, table, REF_SIGMA_S)
             roundings: dict[str, np.ndarray | None] = {
                 "reference": openness_curve(ref["phones"], n, round_table, REF_SIGMA_S)}
-            at = phone_at_frames(ref["phones"], n)
-            speech = np.array([i is not None and ref["phones"][i]["phone"] != "SIL" for i in at])
+            speech = speech_frames(ref["phones"], n)
             silence = silence_frames(ref["phones"], n, len(x) / sr)
             curves: dict[str, np.ndarray] = {"reference": refcurve}
             for s in systems:

@@ -53,9 +53,9 @@ sys.path.insert(0, str(ROOT / "training"))
 sys.path.insert(0, str(HERE))
 
 from audio import read_wav, write_wav16  # noqa: E402
-from evaluate import (FPS, OTHER_CONSONANTS as TONGUE, PBM, REF_SIGMA_S, phone_frames,  # noqa: E402
-                      separation)
-from reference import load_openness_table, openness_curve, phone_at_frames  # noqa: E402
+from evaluate import (FPS, OTHER_CONSONANTS as TONGUE, PBM, REF_SIGMA_S, bootstrap, clip_metrics,  # noqa: E402
+                      phone_frames, pool, separation, silence_frames)
+from reference import load_openness_table, openness_curve, speech_frames  # noqa: E402
 import shared_speech  # noqa: E402
 from train import feature_frame, windows_ending  # noqa: E402  (the models' own windows)
 
@@ -184,9 +184,7 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float:
 def corpus_rows(feat: Features, w: int, lookahead: int, cache: Path, every_frame: bool = False):
     """The training speakers' p/b/m and tongue consonants: their centres, or with `every_frame`
     each 30 fps frame inside them (the phone's centre if none is)."""
-    held = shared_speech.heldout_speakers()
-    rows = [e for e in shared_speech.align(str(cache), ["speechocean762"])
-            if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
+    rows = training_utterances(cache)
 
     def one(e):
         times, labels = [], []
@@ -225,14 +223,22 @@ def data_rows(data: Path, feat: Features, w: int, lookahead: int):
     return np.concatenate(xs), np.concatenate(ys), len(clips)
 
 
-def heldout_scores(feat: Features, w: int, lookahead: int, score):
+def heldout_clips(feat: Features, w: int, lookahead: int):
+    """The held-out speakers' clips (training/eval/reference/heldout-speechocean762.json): each
+    with its phones (as the evaluation reads them), its features, its frame count and the window
+    of every 30 fps frame."""
     doc = json.loads((HERE / "reference" / "heldout-speechocean762.json").read_text())["clips"]
-    centre, span, label = [], [], []
-    for c in doc.values():
-        f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
-        n = int(np.ceil(max(t for _, t, _ in c["phones"]) * FPS))
-        s = score(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
+    for cid, c in doc.items():
         phones = [{"start": a, "end": b, "phone": p} for a, b, p in c["phones"]]
+        f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
+        n = int(np.ceil(max(p["end"] for p in phones) * FPS))
+        yield cid, c, phones, f, n, windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w)
+
+
+def heldout_scores(feat: Features, w: int, lookahead: int, score):
+    centre, span, label = [], [], []
+    for _, _, phones, f, n, every in heldout_clips(feat, w, lookahead):
+        s = score(every)
         scored = [p for p in phones if p["phone"] in PBM | TONGUE]
         mids = np.array([(p["start"] + p["end"]) / 2 for p in scored])
         centre.extend(score(windows(f, feat.frame_index(mids) + lookahead, w)) if scored else [])
@@ -249,13 +255,6 @@ def training_utterances(cache: Path) -> list[dict]:
     held = shared_speech.heldout_speakers()
     return [e for e in shared_speech.align(str(cache), ["speechocean762"])
             if "phones" in e and e["quality"]["ok"] and e["speaker"] not in held]
-
-
-def reference_and_speech(phones: list[dict], n: int, table: dict[str, float]):
-    """The evaluation's reference openness and its speech frames (evaluate.main's own rule)."""
-    at = phone_at_frames(phones, n)
-    speech = np.array([i is not None and phones[i]["phone"] != "SIL" for i in at])
-    return openness_curve(phones, n, table, REF_SIGMA_S), speech
 
 
 def training_aperture(phones: list, n: int) -> np.ndarray:
@@ -281,7 +280,7 @@ def corpus_aperture_rows(feat: Features, w: int, lookahead: int, cache: Path, ta
         phones = [{"start": a, "end": b, "phone": p} for a, b, p in e["phones"]]
         f = feat(e["path"])
         n = int(np.ceil(max(p["end"] for p in phones) * FPS))
-        y = reference_and_speech(phones, n, table)[0] if target == "reference" else training_aperture(e["phones"], n)
+        y = openness_curve(phones, n, table, REF_SIGMA_S) if target == "reference" else training_aperture(e["phones"], n)
         return windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w), y
 
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
@@ -290,30 +289,22 @@ def corpus_aperture_rows(feat: Features, w: int, lookahead: int, cache: Path, ta
 
 
 def heldout_aperture(feat: Features, w: int, lookahead: int, predict) -> dict:
-    """The evaluation's aperture r of the probe's curve on the held-out speakers: per clip inside
-    speech, the mean over clips, and a 95% interval by resampling speakers (2,000 resamples)."""
+    """The evaluation's aperture r of the probe's curve on the held-out speakers, by the
+    evaluation's own functions: per clip inside speech, pooled over clips, with its 95%
+    speaker-bootstrap interval."""
     table = load_openness_table()
-    doc = json.loads((HERE / "reference" / "heldout-speechocean762.json").read_text())["clips"]
-    per_clip, speaker = [], []
-    for c in doc.values():
-        phones = [{"start": a, "end": b, "phone": p} for a, b, p in c["phones"]]
-        f = feat(str(Path(shared_speech.SHARED_SPEECH) / c["path"]))
-        n = int(np.ceil(max(p["end"] for p in phones) * FPS))
-        ref, speech = reference_and_speech(phones, n, table)
-        curve = predict(windows(f, feat.frame_index((np.arange(n) + 0.5) / FPS) + lookahead, w))
-        ps, rs = curve[speech], ref[speech]
-        ok = len(ps) >= 3 and ps.std() > 1e-9 and rs.std() > 1e-9
-        per_clip.append(float(np.corrcoef(ps, rs)[0, 1]) if ok else 0.0)
-        speaker.append(c["speaker"])
-    per_clip, speaker = np.array(per_clip), np.array(speaker)
-    speakers = sorted(set(speaker))
-    members = [np.flatnonzero(speaker == s) for s in speakers]
-    rng = np.random.default_rng(0)
-    means = [per_clip[np.concatenate([members[i] for i in rng.integers(0, len(speakers), len(speakers))])].mean()
-             for _ in range(2000)]
-    return {"heldout_clips": len(per_clip), "heldout_speakers": len(speakers),
-            "aperture_r": round(float(per_clip.mean()), 3),
-            "aperture_r_95": [round(float(v), 3) for v in np.percentile(means, [2.5, 97.5])]}
+    per_clip, speaker = {}, {}
+    for cid, c, phones, _, n, every in heldout_clips(feat, w, lookahead):
+        ref = openness_curve(phones, n, table, REF_SIGMA_S)
+        duration = max(p["end"] for p in phones)
+        per_clip[cid] = {"probe": clip_metrics(np.asarray(predict(every), np.float64), ref, phones,
+                                               speech_frames(phones, n), silence_frames(phones, n, duration))}
+        speaker[cid] = c["speaker"]
+    ids = list(per_clip)
+    interval = bootstrap(per_clip, ids, ["probe"], speaker)["interval"]["probe"]["aperture_r"]
+    return {"heldout_clips": len(ids), "heldout_speakers": len(set(speaker.values())),
+            "aperture_r": round(pool({c: per_clip[c]["probe"] for c in ids}, ids)["aperture_r"], 3),
+            "aperture_r_95": [round(v, 3) for v in interval]}
 
 
 def main() -> None:

@@ -170,6 +170,11 @@ def phone_at_frames(phones: list[dict], n: int) -> list[int | None]:
     return [int(i) if i >= 0 and t[k] < ends[i] else None for k, i in enumerate(idx)]
 
 
+def speech_frames(phones: list[dict], n: int) -> np.ndarray:
+    """The frames whose centre falls inside a phone that is not silence: where aperture r is taken."""
+    return np.array([i is not None and phones[i]["phone"] != "SIL" for i in phone_at_frames(phones, n)], bool)
+
+
 def openness_curve(phones: list[dict], n: int, table: dict[str, float], sigma_s: float = 0.03) -> np.ndarray:
     """Step function of per-phone openness on a 1 ms grid, Gaussian-smoothed (sigma_s), read at frame centres."""
     step = 0.001

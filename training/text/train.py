@@ -465,7 +465,8 @@ def tune_lexicon_evidence(out: Path, rows: Rows, val_idx, cli: str, report: dict
     """Chooses the manifest's lexicon_evidence on the validation split of our own lines (never on
     data/text/eval): the runtime (the CLI) evaluates each weight; the best mean of exact and
     same-family accuracy over both languages wins, ties to the smaller weight."""
-    work = ROOT / "target" / "text-tuning" / out.name
+    # Named by the output folder and its parent: every run's first member is "first-member".
+    work = ROOT / "target" / "text-tuning" / "-".join(out.resolve().parts[-2:])
     work.mkdir(parents=True, exist_ok=True)
     files = []
     for lang in ("en", "ko"):

@@ -2,6 +2,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use animasync_face::text::classifier::CLEAR_VALENCE;
 use animasync_face::{EmotionGuess, EmotionTaxonomy, LexiconClassifier, Result, TextClassifier};
 use serde::Deserialize;
 
@@ -88,9 +89,6 @@ struct Labelled {
     previous: Option<String>,
 }
 
-/// A label's valence sign is "clear" when its anchor at the labelled level is at least this far
-/// from 0: every emotion but neutral, thinking and surprise below L4 (data/emotions.json).
-const CLEAR_VALENCE: f32 = 0.2;
 /// Bootstrap resamples for the 95% intervals, and their seed (the output is reproducible).
 const RESAMPLES: usize = 10_000;
 const SEED: u64 = 21;
