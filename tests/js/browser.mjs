@@ -50,12 +50,14 @@ export async function launchBrowser(extraArgs = []) {
 export async function openPage(context, url) {
   const page = await context.newPage();
   const errors = [];
+  // Chromium asks for /favicon.ico on its own, now and then; its 404 is not the page's error.
+  const favicon = (url) => /\/favicon\.ico$/.test(url ?? '');
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`${msg.text()} (${msg.location().url})`);
+    if (msg.type() === 'error' && !favicon(msg.location().url)) errors.push(`${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`HTTP ${response.status()} ${response.url()}`);
+    if (response.status() >= 400 && !favicon(response.url())) errors.push(`HTTP ${response.status()} ${response.url()}`);
   });
   await page.goto(url);
   return { page, errors };
