@@ -32,12 +32,19 @@ demo: pkg setup-node
 test: setup
 	scripts/test.sh
 
+# Two modules from one crate (src/wasm/mod.rs): the core, which every page loads (the built-in
+# lip-sync models on our own network, no ONNX runtime), and the ONNX module (tract), loaded on
+# demand for a page's own ONNX model and the text classifier. Built one after the other into the
+# same target folder (cargo keeps both feature sets' dependencies).
 pkg: setup-rust
-	cargo build --profile wasm-release --target $(WASM_TARGET) --lib
+	cargo build --profile wasm-release --target $(WASM_TARGET) --lib --no-default-features --features console_error_panic_hook
 	node scripts/check-wasm-simd.mjs $(CARGO_WASM)
 	wasm-bindgen --target web --out-dir pkg --out-name animasync_face --remove-name-section $(CARGO_WASM)
+	cargo build --profile wasm-release --target $(WASM_TARGET) --lib --no-default-features --features onnx-module,console_error_panic_hook
+	node scripts/check-wasm-simd.mjs $(CARGO_WASM) --tract
+	wasm-bindgen --target web --out-dir pkg --out-name animasync_face_onnx --remove-name-section $(CARGO_WASM)
 	mkdir -p pkg/text-emotion && cp $(TEXT_MODEL_FILES) pkg/text-emotion/
-	@ls -l pkg/animasync_face_bg.wasm; echo "gzip -9: $$(gzip -9 -c pkg/animasync_face_bg.wasm | wc -c) bytes"
+	node scripts/check-package-size.mjs
 
 setup: setup-rust setup-browser setup-node setup-training setup-fuzz
 
@@ -72,7 +79,7 @@ setup-training:
 	  $(SUDO) apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TRAINING_PACKAGES); \
 	fi
-	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx, soundfile" 2>/dev/null || \
+	@python3 -c "import jax, optax, scipy, onnx, PIL, pocketsphinx, soundfile, safetensors" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check -r training/requirements.txt -r scripts/avatar/requirements.txt
 	@python3 -c "import tokenizers" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check -r training/text/requirements.txt

@@ -1,7 +1,7 @@
 // The previous generation's wrapper API on top of the new engine, so a site migrates by changing
 // an import (`import { AnimasyncCompat } from 'animasync-face/compat'`). Audio given without a
 // rate is 16 kHz mono, as before. docs/javascript-api.md, "Migrating", maps each call to the new API.
-import init, { Engine, frameRate } from './index.js';
+import init, { Engine, frameRate, loadOnnx, modelNeedsOnnx } from './index.js';
 
 const CHANNELS = 52;
 
@@ -32,6 +32,8 @@ export class AnimasyncCompat {
       },
     });
     onProgress({ stage: 'engine', progress: 0.5 });
+    // A custom ONNX model runs in the ONNX module, fetched only then.
+    if (model instanceof Uint8Array && modelNeedsOnnx(model)) await loadOnnx();
     this.#engine?.free();
     this.#engine = new Engine({ sampleRate: 16000, model, manifest, presets });
     this.#mode = this.#engine.lipsync === 'signal' ? 'signal' : 'model';

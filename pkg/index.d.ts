@@ -3,6 +3,8 @@
 import type { InitInput, ClassifyEmotionOptions, EmotionGuess } from './animasync_face.js';
 
 export * from './animasync_face.js';
+// Classes of the ONNX module: usable once `loadOnnx()` has resolved (`new` throws before, saying so).
+export { OnnxModel, TextClassifier } from './animasync_face_onnx.js';
 
 /** How much of the WebAssembly module has arrived, in bytes. */
 export interface InitProgress {
@@ -46,3 +48,14 @@ export function classifyEmotion(text: string, options?: ClassifyOptions): Promis
  * call it early to have it ready. Requires `init()`; a failed load can be retried.
  */
 export function loadEmotionModel(): Promise<void>;
+
+/**
+ * Loads the package's ONNX module (tract, about 2 MB gzipped), once; later calls return the same
+ * promise. It runs what needs an ONNX runtime: `OnnxModel`, `TextClassifier` and an `Engine` made
+ * with a page's own ONNX model (`modelNeedsOnnx(bytes)`); the built-in lip-sync models run in the
+ * core module without it. `loadEmotionModel`, the audio worker and compat load it themselves.
+ * Browsers and bundlers fetch the `.wasm` beside the package entry; Node reads it from disk. Pass
+ * a URL, Response, bytes or a compiled module to load it from elsewhere; `options.onProgress` as
+ * for `init()`. A failed load can be retried.
+ */
+export function loadOnnx(input?: InitInput | Promise<InitInput>, options?: InitOptions): Promise<void>;

@@ -1,45 +1,21 @@
 // animasync-face: the package entry for browsers and bundlers (Vite, webpack, plain
-// <script type="module">). Everything the WebAssembly module exports is re-exported as is;
-// `init()` must resolve before any of it is used.
+// <script type="module">). Everything the core WebAssembly module exports is re-exported as is;
+// `init()` must resolve before any of it is used. What needs an ONNX runtime (OnnxModel,
+// TextClassifier, an Engine with a page's own ONNX model) runs in the ONNX module, loaded on
+// demand by `loadOnnx()` (onnx.js).
 import initWasm, {
-  Engine, OnnxModel, PresetLibrary, TextClassifier,
+  Engine, LipSyncGraph, PresetLibrary,
   classifyEmotion as lexiconClassifyEmotion,
   compileExpression as rawCompileExpression, renderScenario as rawRenderScenario,
 } from './animasync_face.js';
-import { readAsset } from './assets.js';
+import { counted, progressOption, readAsset } from './assets.js';
+import { guardClasses } from './guard.js';
+import { loadOnnx, onnxExports } from './onnx.js';
 
 export * from './animasync_face.js';
+export { loadOnnx, OnnxModel, TextClassifier } from './onnx.js';
 
-// Freed objects. wasm-bindgen's objects hold a pointer into wasm memory that `free()` sets to 0;
-// a later call would reach Rust as a null pointer ("null pointer passed to rust"). Every method
-// and getter of the four classes first checks that its object is alive and otherwise throws an
-// error naming the class, the call and what to do; `free()` twice is a no-op (as for
-// `close()` elsewhere on the web).
-const WASM_CLASSES = { Engine, OnnxModel, PresetLibrary, TextClassifier };
-const isLive = (value, cls) => value instanceof cls && value.__wbg_ptr !== 0;
-const deadObject = (name, call) => new Error(
-  `${name}.${call}: this ${name} was freed (free() was called on it), or is not one; create a new one`);
-
-for (const [name, cls] of Object.entries(WASM_CLASSES)) {
-  const proto = cls.prototype;
-  const rawFree = proto.free;
-  const once = function free() { if (isLive(this, cls)) rawFree.call(this); };
-  proto.free = once;
-  if (typeof Symbol.dispose === 'symbol' && proto[Symbol.dispose]) proto[Symbol.dispose] = once;
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    if (key === 'constructor' || key === 'free' || key.startsWith('__')) continue;
-    const d = Object.getOwnPropertyDescriptor(proto, key);
-    if (typeof d.value === 'function') {
-      const method = d.value;
-      d.value = { [key](...args) { if (!isLive(this, cls)) throw deadObject(name, `${key}()`); return method.apply(this, args); } }[key];
-    }
-    if (d.get) {
-      const get = d.get;
-      d.get = function () { if (!isLive(this, cls)) throw deadObject(name, key); return get.call(this); };
-    }
-    Object.defineProperty(proto, key, d);
-  }
-}
+guardClasses({ Engine, LipSyncGraph, PresetLibrary });
 
 function requireLibrary(call, library) {
   if (library instanceof PresetLibrary && library.__wbg_ptr !== 0) return;
@@ -71,15 +47,15 @@ const textModelFiles = () => [
 let emotionModel;
 
 /**
- * Downloads and loads the built-in text classifier (about 2.3 MB), once; `classifyEmotion`
- * calls it on first use, a page can call it earlier to have it ready. Requires `init()`. A failed
- * load can be retried.
+ * Downloads and loads the built-in text classifier (about 2.3 MB) and the ONNX module that runs
+ * it, once; `classifyEmotion` calls it on first use, a page can call it earlier to have it ready.
+ * Requires `init()`. A failed load can be retried.
  */
 export function loadEmotionModel() {
-  emotionModel ??= Promise.all(textModelFiles().map(readAsset))
+  emotionModel ??= Promise.all([...textModelFiles().map(readAsset), loadOnnx()])
     .then(([model, manifest, vocab]) => {
       const text = (bytes) => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      return new TextClassifier(model, text(manifest), text(vocab));
+      return new (onnxExports('loadEmotionModel').TextClassifier)(model, text(manifest), text(vocab));
     })
     .catch((error) => {
       emotionModel = undefined;
@@ -125,9 +101,11 @@ let ready;
  * module arrives. A failed load can be retried.
  */
 export function init(input, options = {}) {
-  const onProgress = options?.onProgress;
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    return Promise.reject(new TypeError(`init: options.onProgress must be a function ({ loaded, total }) => void, not ${typeof onProgress}`));
+  let onProgress;
+  try {
+    onProgress = progressOption('init', options);
+  } catch (error) {
+    return Promise.reject(error);
   }
   ready ??= Promise.resolve(input)
     .then((source) => (onProgress ? counted(source ?? new URL('./animasync_face_bg.wasm', import.meta.url), onProgress) : source))
@@ -138,31 +116,6 @@ export function init(input, options = {}) {
       throw error;
     });
   return ready;
-}
-
-/** `source` as wasm-bindgen takes it, its bytes reported to `onProgress` as they arrive. A
- * fetched module stays a Response with its headers, so it still compiles while streaming. */
-async function counted(source, onProgress) {
-  if (source instanceof WebAssembly.Module) return source;
-  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-    onProgress({ loaded: source.byteLength, total: source.byteLength });
-    return source;
-  }
-  const response = source instanceof Response ? source : await fetch(source);
-  if (!response.ok || !response.body) return response; // wasm-bindgen reports the failed fetch
-  // A compressed transfer's Content-Length counts encoded bytes; the body yields decoded ones.
-  const length = Number(response.headers.get('Content-Length'));
-  const total = length > 0 && !response.headers.get('Content-Encoding') ? length : null;
-  let loaded = 0;
-  onProgress({ loaded, total });
-  const body = response.body.pipeThrough(new TransformStream({
-    transform(chunk, controller) {
-      loaded += chunk.byteLength;
-      controller.enqueue(chunk);
-      onProgress({ loaded, total });
-    },
-  }));
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export default init;

@@ -8,7 +8,7 @@
 // `first + k` starts at context frame `audioFrame + k * sampleRate / 30` (`frameRate()`), `computeMs` is the time
 // spent in the engine on the audio pushed since the previous batch and `level` its RMS level
 // (dBFS), and {type: 'error', message, during} (`during`: the type of the message that failed).
-import init, { Engine, frameRate } from './index.js';
+import init, { Engine, frameRate, loadOnnx, modelNeedsOnnx } from './index.js';
 
 let engine = null;
 let sampleRate = 48000;
@@ -59,6 +59,8 @@ onmessage = async (event) => {
       case 'restart': {
         await init();
         const next = message.type === 'start' ? message.options : { ...options, ...message.options };
+        // A page's own ONNX model runs in the ONNX module, fetched the first time one comes.
+        if (next.model instanceof Uint8Array && modelNeedsOnnx(next.model)) await loadOnnx();
         const created = new Engine(next); // a rejected option leaves the running engine as it was
         if (emotion) created.setEmotion(emotion);
         engine?.free();

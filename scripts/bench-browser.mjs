@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs www/bench/ in headless Chromium (Debian's, through playwright-core) and prints its JSON:
-// tract in our wasm vs onnxruntime-web on the same model, and the whole per-frame pipeline.
+// animasync-face (the built-in network, or tract for the ONNX benchmark graph) vs
+// onnxruntime-web on the same model, and the whole per-frame pipeline.
 // Needs `make pkg` first (`make bench` does everything).
 //
 //   node scripts/bench-browser.mjs [rounds] [inferences-per-round] [default|playback|bench]

@@ -33,6 +33,12 @@ step layers python3 scripts/check-layers.py
 step doc-links python3 scripts/check-links.py
 step clippy-native cargo clippy --all-targets -- -D warnings
 step clippy-wasm cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The package's two modules are built with their own features (Makefile, pkg): the core without
+# tract, the ONNX module with only what needs it.
+step clippy-wasm-core cargo clippy --target wasm32-unknown-unknown --lib --no-default-features \
+  --features console_error_panic_hook -- -D warnings
+step clippy-wasm-onnx cargo clippy --target wasm32-unknown-unknown --lib --no-default-features \
+  --features onnx-module,console_error_panic_hook -- -D warnings
 step rust-native cargo test
 # Every fuzz target for 20 s (fuzz/, scripts/fuzz.sh; the long runs: docs/robustness.md).
 step fuzz-smoke scripts/fuzz.sh smoke 20

@@ -30,6 +30,7 @@ pub use audio::{Pcm, SAMPLE_RATES};
 pub use base::channels::{ChannelClass, ChannelGroup, ChannelTable, Weights, CHANNEL_COUNT};
 pub use base::emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
 pub use base::error::{FaceError, Result};
+#[cfg(feature = "onnx")]
 pub use base::onnx::OnnxModel;
 pub use base::time::FPS;
 pub use expression::{
@@ -40,4 +41,6 @@ pub use pipeline::{
     render, Clip, Engine, EngineOptions, Regime, RenderOptions, Rendered, Scenario, Turn, TurnSpan,
 };
 pub use temporal::{SmoothingChoice, SmoothingParams, SmoothingSet, TemporalParams};
-pub use text::{EmotionGuess, Lexicon, LexiconClassifier, TextClassifier, TextClassifierManifest};
+#[cfg(feature = "onnx")]
+pub use text::TextClassifier;
+pub use text::{EmotionGuess, Lexicon, LexiconClassifier, TextClassifierManifest};

@@ -705,3 +705,91 @@ fn the_onnx_runner_passes_held_state_without_copies_and_checks_it() {
     );
     assert!(Held::zeros(&[1, 2]).unwrap().values().unwrap() == [0.0, 0.0]);
 }
+
+// ---------------------------------------------------------------- the built-in network
+
+use animasync_face::base::graph::Graph;
+use animasync_face::lipsync::net::GruNet;
+use animasync_face::Latency;
+
+/// The package runs the built-in models on our own network (src/lipsync/net.rs) from their
+/// safetensors weights; training exports the same model as ONNX. Both must give the same frames
+/// on real speech, state carried across the whole clip, for each built-in model.
+#[test]
+fn the_built_in_network_matches_its_onnx_export_on_real_speech() {
+    let models = [
+        (
+            "live",
+            &include_bytes!("../models/default/lipsync.onnx")[..],
+            include_str!("../models/default/lipsync.json"),
+        ),
+        (
+            "playback",
+            &include_bytes!("../models/playback/lipsync.onnx")[..],
+            include_str!("../models/playback/lipsync.json"),
+        ),
+    ];
+    let pcm = Pcm::new(speech16k(), 16_000).unwrap();
+    for ((name, onnx, manifest), latency) in models.into_iter().zip(Latency::ALL) {
+        let (net, built_in_manifest) = latency.model();
+        assert_eq!(manifest, built_in_manifest);
+        let reference = ModelLipSync::new(onnx, manifest)
+            .unwrap()
+            .clip(&pcm)
+            .unwrap();
+        let ours = ModelLipSync::new(net, manifest)
+            .unwrap()
+            .clip(&pcm)
+            .unwrap();
+        assert_eq!(ours.len(), reference.len(), "{name}");
+        let worst = ours
+            .iter()
+            .zip(&reference)
+            .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "{name}: frames differ by up to {worst}");
+        // Not all still: the comparison covers a moving mouth.
+        let peak = ours.iter().flatten().fold(0.0f32, |a, &b| a.max(b));
+        assert!(peak > 0.2, "{name}: the mouth's weights peak at {peak}");
+    }
+}
+
+#[test]
+fn a_wrong_network_file_is_a_typed_error_naming_what_is_wrong() {
+    let net = Latency::Live.model().0;
+    // Not safetensors at all, but starting like one.
+    let e = GruNet::from_bytes(b"\x02\0\0\0\0\0\0\0{}")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has no tensor \"mean\""), "{e}");
+    let e = GruNet::from_bytes(b"\xff\xff\0\0\0\0\0\0{garbage")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot be read as safetensors"), "{e}");
+    // Cut short: the header promises data that is not there.
+    let e = GruNet::from_bytes(&net[..net.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot be read as safetensors"), "{e}");
+    // The live network with the playback manifest: its window does not fit.
+    let playback_manifest = Latency::Playback.model().1;
+    let e = ModelLipSync::new(net, playback_manifest)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("manifest.window"), "{e}");
+    // Runs check their inputs like any model.
+    let mut graph = GruNet::from_bytes(net).unwrap();
+    let shapes = graph.input_shapes().to_vec();
+    let window = vec![0.0; shapes[0].iter().product()];
+    let state = vec![0.0; shapes[1].iter().product()];
+    let e = graph.infer(&[&window, &state]).unwrap_err().to_string();
+    assert!(e.contains("takes 3 input(s), 2 given"), "{e}");
+    let e = graph
+        .infer(&[&window, &state, &[f32::NAN]])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("input 2 contains NaN"), "{e}");
+    assert!(graph.output(0).is_err(), "a failed run leaves no output");
+    graph.infer(&[&window, &state, &[0.0]]).unwrap();
+    assert_eq!(graph.output(0).unwrap().len(), 15);
+}

@@ -17,6 +17,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::{bail, TractErrorContext};
 
 use crate::base::error::{FaceError, Result};
+use crate::base::graph::{check_input, missing_output, Graph};
 
 /// A loaded, optimised ONNX model with fixed-shape `f32` inputs and outputs.
 #[derive(Debug, Clone)]
@@ -318,18 +319,7 @@ impl OnnxModel {
             let i = given - 1;
             values.push(match input {
                 Input::Values(data) => {
-                    let needed: usize = shape.iter().product();
-                    if data.len() != needed {
-                        return Err(FaceError::Model(format!(
-                            "input {i} needs {needed} values (shape {shape:?}), {} given",
-                            data.len()
-                        )));
-                    }
-                    if data.iter().any(|x| !x.is_finite()) {
-                        return Err(FaceError::Model(format!(
-                            "input {i} contains NaN or infinite values"
-                        )));
-                    }
+                    check_input(i, shape, data)?;
                     Tensor::from_shape(shape, data)
                         .map_err(model_error("bad input"))?
                         .into()
@@ -369,12 +359,26 @@ impl OnnxModel {
     }
 
     fn last_output(&self, i: usize) -> Result<&TValue> {
-        self.outputs.get(i).ok_or_else(|| {
-            FaceError::Model(format!(
-                "no output {i}: the model has {} output(s) and the last run gave {}",
-                self.output_shapes.len(),
-                self.outputs.len()
-            ))
-        })
+        self.outputs
+            .get(i)
+            .ok_or_else(|| missing_output(i, self.output_shapes.len(), self.outputs.len()))
+    }
+}
+
+impl Graph for OnnxModel {
+    fn input_shapes(&self) -> &[Vec<usize>] {
+        &self.input_shapes
+    }
+
+    fn output_shapes(&self) -> &[Vec<usize>] {
+        &self.output_shapes
+    }
+
+    fn infer(&mut self, inputs: &[&[f32]]) -> Result<()> {
+        self.run_with(inputs.iter().map(|data| Input::Values(data)))
+    }
+
+    fn output(&self, i: usize) -> Result<&[f32]> {
+        OnnxModel::output(self, i)
     }
 }

@@ -16,12 +16,13 @@ use std::str::FromStr;
 
 use crate::base::error::{FaceError, Result};
 
-/// The live model (the microphone's): at most 40 ms of look-ahead. ONNX, opset 17, weights inline.
-const LIVE_ONNX: &[u8] = include_bytes!("../../models/default/lipsync.onnx");
+/// The live model (the microphone's): at most 40 ms of look-ahead. The network's weights
+/// ([`net`](crate::lipsync::net)), run by our own code; its ONNX export beside it is the same model.
+const LIVE_NET: &[u8] = include_bytes!("../../models/default/lipsync.safetensors");
 const LIVE_MANIFEST: &str = include_str!("../../models/default/lipsync.json");
 /// The playback model (files, whole clips, offline rendering): its manifest's `window.lookahead`
 /// says how much it waits for, up to about 250 ms.
-const PLAYBACK_ONNX: &[u8] = include_bytes!("../../models/playback/lipsync.onnx");
+const PLAYBACK_NET: &[u8] = include_bytes!("../../models/playback/lipsync.safetensors");
 const PLAYBACK_MANIFEST: &str = include_str!("../../models/playback/lipsync.json");
 
 /// Which built-in model drives the lips: how long a frame may wait for the audio after it.
@@ -51,14 +52,14 @@ impl Latency {
         }
     }
 
-    /// The built-in model for this latency: `(ONNX bytes, manifest JSON)`, as
+    /// The built-in model for this latency: `(network bytes, manifest JSON)`, as
     /// [`Engine::new`](crate::pipeline::Engine::new) and
     /// [`ModelLipSync::new`](crate::lipsync::ModelLipSync::new) take a model. Its manifest
     /// says how much look-ahead it has (`window.lookahead`).
     pub fn model(self) -> (&'static [u8], &'static str) {
         match self {
-            Latency::Live => (LIVE_ONNX, LIVE_MANIFEST),
-            Latency::Playback => (PLAYBACK_ONNX, PLAYBACK_MANIFEST),
+            Latency::Live => (LIVE_NET, LIVE_MANIFEST),
+            Latency::Playback => (PLAYBACK_NET, PLAYBACK_MANIFEST),
         }
     }
 }
@@ -107,11 +108,11 @@ mod tests {
     #[test]
     fn each_built_in_model_is_at_most_1_mb() {
         for latency in Latency::ALL {
-            let (onnx, _) = latency.model();
+            let (net, _) = latency.model();
             assert!(
-                onnx.len() <= 1 << 20,
+                net.len() <= 1 << 20,
                 "{latency}: {} bytes (a built-in model ships inside the package: at most 1 MiB)",
-                onnx.len()
+                net.len()
             );
         }
     }

@@ -54,8 +54,8 @@ use std::collections::BTreeMap;
 use crate::audio::features::FeatureSpec;
 use crate::base::channels::{check_weight, ChannelTable, CHANNEL_COUNT};
 use crate::base::error::{FaceError, Result};
+use crate::base::graph::Graph;
 use crate::base::json;
-use crate::base::onnx::OnnxModel;
 
 const SCHEMA: &str = "animasync-face/model-manifest";
 const VERSION: u32 = 1;
@@ -305,7 +305,7 @@ impl ModelManifest {
     }
 
     /// Checks the manifest against a loaded model's real input and output shapes.
-    pub fn check_model(&self, model: &OnnxModel) -> Result<()> {
+    pub fn check_model(&self, model: &dyn Graph) -> Result<()> {
         let mismatch = |place: &str, message: String| FaceError::InvalidData {
             place: place.into(),
             message,

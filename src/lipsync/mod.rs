@@ -1,11 +1,13 @@
 //! Lip sync: audio -> the mouth's weights at 30 fps. [`LipSync`] is the seam the renderer and
-//! the engine call. Behind it: an ONNX model described by a manifest ([`manifest`], [`model`]),
-//! the built-in models compiled in ([`builtin`]) and the model-free fallback ([`signal`]);
+//! the engine call. Behind it: a model described by a manifest ([`manifest`], [`model`]): a
+//! user's ONNX model or the built-in network ([`net`], run by our own code), the built-in models
+//! compiled in ([`builtin`]) and the model-free fallback ([`signal`]);
 //! [`source`] holds the one rule that picks among them.
 
 pub mod builtin;
 pub mod manifest;
 pub mod model;
+pub mod net;
 pub mod signal;
 pub mod source;
 

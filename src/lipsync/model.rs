@@ -1,6 +1,7 @@
-//! Lip sync from an ONNX model described by a manifest: audio at any rate is resampled to the
-//! model's rate, turned into the manifest's features, and the model is run with tract on a
-//! sliding window once per 30 fps output frame.
+//! Lip sync from a model described by a manifest: audio at any rate is resampled to the model's
+//! rate, turned into the manifest's features, and the model is run on a sliding window once per
+//! 30 fps output frame. The model is a user's ONNX graph (run by tract, [`open_onnx`]) or the
+//! built-in network's weights ([`GruNet`], our own code), told apart by their bytes.
 //!
 //! Frame `k` (centred at `(k + 0.5) / 30` s) targets the feature frame whose centre is nearest
 //! that time; the window ends `lookahead` feature frames later and reaches back `frames - 1`
@@ -8,9 +9,8 @@
 //! span of audio and its window's features exist, so any chunking gives the same frames.
 //!
 //! A model with recurrent state (the manifest's `state`) also takes its previous state and
-//! returns the new one: zeros at [`LipSync::start`], then each run's returned state, held in
-//! place and handed to the next run without a copy. One run per output frame, in order, keeps
-//! the frames independent of the chunking.
+//! returns the new one: zeros at [`LipSync::start`], then each run's returned state. One run per
+//! output frame, in order, keeps the frames independent of the chunking.
 //!
 //! A model with an emotion input (the manifest's `emotion_input`) reads the VAD point set with
 //! [`LipSync::set_vad`] for its frame: a point set when the input reaches sample `n` holds from
@@ -24,15 +24,16 @@ use crate::audio::resample::StreamResampler;
 use crate::base::channels::{Weights, CHANNEL_COUNT};
 use crate::base::emotion::Vad;
 use crate::base::error::{FaceError, Result};
-use crate::base::onnx::{Held, Input, OnnxModel};
+use crate::base::graph::{open_onnx, Graph};
 use crate::base::time::{frame_of_sample, frames_covering, FPS};
 use crate::lipsync::manifest::{Layout, ModelManifest, OutputMap};
+use crate::lipsync::net::{is_safetensors, GruNet};
 use crate::lipsync::LipSync;
 use std::collections::VecDeque;
 
 pub struct ModelLipSync {
     manifest: ModelManifest,
-    model: OnnxModel,
+    model: Box<dyn Graph>,
     map: OutputMap,
     /// The model answers for every window frame (`[1, frames, C]`), not just the target.
     all_frames: bool,
@@ -50,10 +51,8 @@ pub struct ModelLipSync {
     /// The emotion input of the next run, and later points with the frame each starts at.
     vad: [f32; 3],
     vad_changes: VecDeque<(u64, [f32; 3])>,
-    /// The recurrent state for the next run, one tensor per manifest `state` entry.
-    state: Vec<Held>,
-    /// Zeros in each state shape: the state at the start of a stream (shared, never written).
-    initial_state: Vec<Held>,
+    /// The recurrent state for the next run, one flat tensor per manifest `state` entry.
+    state: Vec<Vec<f32>>,
 }
 
 impl std::fmt::Debug for ModelLipSync {
@@ -65,11 +64,12 @@ impl std::fmt::Debug for ModelLipSync {
 }
 
 impl ModelLipSync {
-    /// Loads `model_bytes`, checks them against `manifest_json` and prepares the front-end.
+    /// Loads `model_bytes` (ONNX, or the built-in network's safetensors), checks them against
+    /// `manifest_json` and prepares the front-end.
     pub fn new(model_bytes: &[u8], manifest_json: &str) -> Result<Self> {
         let manifest = ModelManifest::from_json(manifest_json)?;
-        let model = OnnxModel::from_bytes(model_bytes)?;
-        manifest.check_model(&model)?;
+        let model = open_model(model_bytes)?;
+        manifest.check_model(model.as_ref())?;
         let map = manifest.output_map()?;
         let all_frames = model.output_shapes()[0].len() == 3;
         let silence = match manifest.input {
@@ -88,11 +88,11 @@ impl ModelLipSync {
         let extractor = FeatureExtractor::new(&manifest.input)?;
         let window = vec![0.0; manifest.window.frames * manifest.input.width()];
         let rate = manifest.input.sample_rate();
-        let initial_state = manifest
+        let state = manifest
             .state_shapes()?
             .iter()
-            .map(|shape| Held::zeros(shape))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|shape| vec![0.0; shape.iter().product()])
+            .collect();
         Ok(ModelLipSync {
             manifest,
             model,
@@ -110,8 +110,7 @@ impl ModelLipSync {
             window,
             vad: [0.0; 3],
             vad_changes: VecDeque::new(),
-            state: initial_state.clone(),
-            initial_state,
+            state,
         })
     }
 
@@ -165,15 +164,12 @@ impl ModelLipSync {
                 self.vad = vad;
                 self.vad_changes.pop_front();
             }
-            let vad = self
-                .manifest
-                .emotion_input
-                .then_some(Input::Values(&self.vad));
-            self.model.run_with(
-                std::iter::once(Input::Values(&self.window))
-                    .chain(vad)
-                    .chain(self.state.iter().map(Input::Held)),
-            )?;
+            let vad = self.manifest.emotion_input.then_some(&self.vad[..]);
+            let inputs: Vec<&[f32]> = std::iter::once(&self.window[..])
+                .chain(vad)
+                .chain(self.state.iter().map(Vec::as_slice))
+                .collect();
+            self.model.infer(&inputs)?;
             let c = self.map.matrix.len();
             let output = self.model.output(0)?;
             let row = if self.all_frames {
@@ -186,6 +182,15 @@ impl ModelLipSync {
             // Check every returned state before keeping any: a failed frame changes nothing.
             for k in 0..self.state.len() {
                 let state = self.model.output(1 + k)?;
+                if state.len() != self.state[k].len() {
+                    return Err(FaceError::Model(format!(
+                        "\"{}\" returned {} values in its state output {} (manifest.state[{k}] holds {})",
+                        self.manifest.name,
+                        state.len(),
+                        1 + k,
+                        self.state[k].len()
+                    )));
+                }
                 if let Some(i) = state.iter().position(|v| !v.is_finite()) {
                     return Err(FaceError::Model(format!(
                         "\"{}\" returned {} in its state output {} (manifest.state[{k}], value {i})",
@@ -196,7 +201,7 @@ impl ModelLipSync {
                 }
             }
             for (k, state) in self.state.iter_mut().enumerate() {
-                *state = self.model.held_output(1 + k)?;
+                state.copy_from_slice(self.model.output(1 + k)?);
             }
             out.push(weights);
             self.next_frame += 1;
@@ -245,7 +250,7 @@ impl LipSync for ModelLipSync {
         self.rate_in = sample_rate;
         self.input_samples = 0;
         self.next_frame = 0;
-        self.state.clone_from(&self.initial_state);
+        self.state.iter_mut().for_each(|s| s.fill(0.0));
         // The latest point set holds for the new stream.
         if let Some(&(_, vad)) = self.vad_changes.back() {
             self.vad = vad;
@@ -308,6 +313,16 @@ impl LipSync for ModelLipSync {
                 .resampler
                 .as_ref()
                 .map_or(0.0, StreamResampler::latency_s)
+    }
+}
+
+/// A lip-sync model's bytes as a [`Graph`]: the built-in network's safetensors weights run by
+/// [`GruNet`], anything else as ONNX ([`open_onnx`]).
+pub fn open_model(bytes: &[u8]) -> Result<Box<dyn Graph>> {
+    if is_safetensors(bytes) {
+        Ok(Box::new(GruNet::from_bytes(bytes)?))
+    } else {
+        open_onnx(bytes)
     }
 }
 

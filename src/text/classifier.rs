@@ -17,6 +17,9 @@ use crate::text::{check_text, EmotionGuess, LexiconClassifier, CONTEXT_WEIGHT};
 /// emotion but neutral, thinking and low surprise.
 pub const CLEAR_VALENCE: f32 = 0.2;
 
+/// The built-in lexicon's scores for a text in a context: each emotion's, in the taxonomy's order.
+pub type LexiconScores = dyn Fn(&str, Option<&str>) -> Result<Vec<f32>>;
+
 /// The integer type of the graph's token inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TokenType {
@@ -245,6 +248,22 @@ impl TextClassifier {
     /// Classifies `text`, optionally conditioned on the same speaker's `previous` line (see
     /// the manifest's `context`).
     pub fn classify(&self, text: &str, previous: Option<&str>) -> Result<EmotionGuess> {
+        self.classify_with_lexicon(text, previous, &|text, context| {
+            let guess = LexiconClassifier::builtin().classify(text, context)?;
+            Ok(guess.scores.into_iter().map(|(_, s)| s).collect())
+        })
+    }
+
+    /// [`classify`](Self::classify) with the built-in lexicon's scores (each emotion's, in the
+    /// taxonomy's order) from `lexicon(text, context)`, asked only when the manifest blends
+    /// them in (`lexicon_evidence`). The package's ONNX module has no lexicon of its own: it asks
+    /// the core module, which has.
+    pub fn classify_with_lexicon(
+        &self,
+        text: &str,
+        previous: Option<&str>,
+        lexicon: &LexiconScores,
+    ) -> Result<EmotionGuess> {
         check_text("text", text)?;
         if let Some(p) = previous {
             check_text("previous", p)?;
@@ -285,8 +304,15 @@ impl TextClassifier {
         let weight = self.manifest.lexicon_evidence;
         if weight > 0.0 {
             let neutral = taxonomy.index_of("neutral").expect("neutral is built in");
-            let lexicon = LexiconClassifier::builtin().classify(text, context)?;
-            for (k, (_, s)) in lexicon.scores.iter().enumerate() {
+            let lexicon = lexicon(text, context)?;
+            if lexicon.len() != scores.len() {
+                return Err(FaceError::Model(format!(
+                    "text classifier: the lexicon gave {} scores for the {} emotions",
+                    lexicon.len(),
+                    scores.len()
+                )));
+            }
+            for (k, s) in lexicon.iter().enumerate() {
                 if k != neutral {
                     scores[k] += weight * s;
                 }

@@ -60,6 +60,7 @@ pub const MAX_LENGTH: usize = 512;
 /// Beyond this the lexicon would decide alone whenever it names an emotion.
 pub const MAX_LEXICON_EVIDENCE: f32 = 4.0;
 /// How far a probability output may sum from 1 and still be read as probabilities.
+#[cfg(feature = "onnx")]
 pub(crate) const PROBABILITY_TOLERANCE: f32 = 1e-3;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -337,6 +338,7 @@ impl TextClassifierManifest {
         Ok(resolved)
     }
 
+    #[cfg(feature = "onnx")]
     pub(crate) fn special_tokens(&self) -> SpecialTokens {
         let names = &self.tokenizer.special_tokens;
         SpecialTokens {

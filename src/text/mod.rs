@@ -3,6 +3,7 @@
 //! [`rules`]); or a trained ONNX classifier in the classifier slot ([`classifier`], with its
 //! [`wordpiece`] tokenizer). Both answer with an [`EmotionGuess`].
 
+#[cfg(feature = "onnx")]
 pub mod classifier;
 pub mod classifier_manifest;
 pub mod lexicon;
@@ -10,6 +11,7 @@ pub mod rules;
 mod tokens;
 pub mod wordpiece;
 
+#[cfg(feature = "onnx")]
 pub use classifier::TextClassifier;
 pub use classifier_manifest::TextClassifierManifest;
 pub use lexicon::Lexicon;

@@ -91,12 +91,14 @@ pub(crate) fn get(value: &JsValue, key: &str) -> JsValue {
 }
 
 /// An error about an option object: `invalid {what}: {message}`.
+#[cfg(not(feature = "onnx-module"))]
 pub(crate) fn invalid(what: &str, message: &str) -> JsError {
     JsError::new(&format!("invalid {what}: {message}"))
 }
 
 /// A sample rate given as a JS number, if it is a whole number of Hz (the core then checks the
 /// range it supports).
+#[cfg(not(feature = "onnx-module"))]
 pub(crate) fn whole_hz(rate: f64) -> Option<u32> {
     (rate.fract() == 0.0 && (1.0..=1e6).contains(&rate)).then_some(rate as u32)
 }
@@ -166,6 +168,20 @@ pub(crate) fn bytes_from_js(place: &str, value: &JsValue) -> Result<Vec<u8>, JsE
     out.resize(array.length() as usize, 0);
     array.copy_to(&mut out);
     Ok(out)
+}
+
+/// A model's inputs as `runInputs` takes them: an array of one flat row-major buffer per input.
+pub(crate) fn inputs_from_js(call: &str, inputs: &JsValue) -> Result<Vec<Vec<f32>>, JsError> {
+    let Some(list) = inputs.dyn_ref::<js_sys::Array>() else {
+        return Err(JsError::new(&format!(
+            "{call}: inputs must be an array of Float32Arrays, got {}",
+            describe(inputs)
+        )));
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, input)| samples_from_js(&format!("{call}: inputs[{i}]"), &input))
+        .collect()
 }
 
 /// An empty buffer with room for `len` values, or an error when wasm memory cannot grow that far.

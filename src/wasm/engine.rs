@@ -5,7 +5,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::convert::{check_keys, get, invalid, js_error, samples_from_js, to_js, whole_hz};
+use super::convert::{
+    check_keys, describe, get, invalid, js_error, samples_from_js, to_js, whole_hz,
+};
 use super::options::{
     intensity_from_js, latency_from_js, lipsync_source, seed_from_js, smoothing_from_js,
 };
@@ -15,8 +17,23 @@ use super::types::{
 use crate::base::channels::{ChannelTable, CHANNEL_COUNT};
 use crate::base::time::FPS;
 use crate::expression::PresetLibrary;
+use crate::lipsync::net::is_safetensors;
 use crate::lipsync::Latency;
 use crate::pipeline::{Engine, EngineOptions};
+
+/// Whether `model` (a lip-sync model's bytes) is ONNX, which runs in the package's ONNX module
+/// (`await loadOnnx()` before making an Engine with it), rather than the built-in network's
+/// weights, which this module runs itself.
+#[wasm_bindgen(js_name = modelNeedsOnnx)]
+pub fn model_needs_onnx(model: JsValue) -> Result<bool, JsError> {
+    let bytes = model.dyn_ref::<js_sys::Uint8Array>().ok_or_else(|| {
+        JsError::new(&format!(
+            "modelNeedsOnnx: model must be a Uint8Array, got {}",
+            describe(&model)
+        ))
+    })?;
+    Ok(!is_safetensors(&bytes.subarray(0, 9).to_vec()))
+}
 
 /// The streaming engine: push audio chunks of any size, take 30 fps frames of the 52 weights.
 /// Owns wasm memory: `free()` it. Run it in a Web Worker, never on the audio thread.

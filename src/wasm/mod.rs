@@ -3,21 +3,38 @@
 //! error becomes a JS exception (`JsError`) carrying the core's message.
 //!
 //! Flat typed arrays cross the boundary: a frame or preset is a `Float32Array` of 52 weights in
-//! canonical channel order (`channelNames()`). Objects created here (`PresetLibrary`,
-//! `OnnxModel`, `Engine`, `TextClassifier`) own wasm memory: call `free()` when done with them.
+//! canonical channel order (`channelNames()`). Objects created here (`PresetLibrary`, `Engine`,
+//! `LipSyncGraph`, `OnnxModel`, `TextClassifier`) own wasm memory: call `free()` when done.
 //!
 //! One file per area of the JS API: [`data`] (channels, emotions), [`expression`] (presets and
-//! the compiler), [`onnx`] (the raw model runner), [`render`] (scenarios), [`engine`]
-//! (streaming) and [`text`] (text -> emotion); [`types`] holds the TypeScript declarations of
-//! the option and result objects, [`options`] reads the options, [`convert`] converts values
-//! and errors.
+//! the compiler), [`render`] (scenarios), [`engine`] (streaming), [`graph`] (a lip-sync model's
+//! graph alone), [`text`] (text -> emotion by the lexicon), [`onnx`] (the raw ONNX runner) and
+//! [`classifier`] (the text classifier slot); [`types`] holds the TypeScript declarations of the
+//! option and result objects, [`options`] reads the options, [`convert`] converts values and
+//! errors.
+//!
+//! The package ships two modules built from this crate. The core module (built without the
+//! `onnx` feature) has everything but tract: a page's own ONNX lip-sync model runs in the ONNX
+//! module, reached through pkg/onnx.js. The ONNX module (the `onnx-module` feature) has only
+//! what needs tract: [`onnx`] and [`classifier`]. A build with `onnx` alone (the wasm test
+//! suites) has both in one.
 
+#[cfg(feature = "onnx")]
+mod classifier;
 mod convert;
+#[cfg(not(feature = "onnx-module"))]
 mod data;
+#[cfg(not(feature = "onnx-module"))]
 mod engine;
+#[cfg(not(feature = "onnx-module"))]
 mod expression;
+#[cfg(not(feature = "onnx-module"))]
+mod graph;
+#[cfg(feature = "onnx")]
 mod onnx;
+#[cfg(not(feature = "onnx-module"))]
 mod options;
+#[cfg(not(feature = "onnx-module"))]
 mod render;
 mod text;
 mod types;

@@ -3,7 +3,7 @@
 use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_from_js, describe, js_error, samples_from_js, to_js};
+use super::convert::{bytes_from_js, inputs_from_js, js_error, samples_from_js, to_js};
 use super::types::{BytesValue, InputsValue, SamplesValue, Shapes};
 use crate::base::onnx::{Input, OnnxModel};
 
@@ -48,18 +48,7 @@ impl JsOnnxModel {
     /// and a recurrent state); returns every output, flat, in order.
     #[wasm_bindgen(js_name = runInputs)]
     pub fn run_inputs(&mut self, inputs: InputsValue) -> Result<Vec<Float32Array>, JsError> {
-        let inputs: JsValue = inputs.into();
-        let Some(list) = inputs.dyn_ref::<js_sys::Array>() else {
-            return Err(JsError::new(&format!(
-                "runInputs: inputs must be an array of Float32Arrays, got {}",
-                describe(&inputs)
-            )));
-        };
-        let buffers = list
-            .iter()
-            .enumerate()
-            .map(|(i, input)| samples_from_js(&format!("runInputs: inputs[{i}]"), &input))
-            .collect::<Result<Vec<_>, _>>()?;
+        let buffers = inputs_from_js("runInputs", &inputs.into())?;
         self.inner
             .run_with(buffers.iter().map(|b| Input::Values(b)))
             .map_err(js_error)?;

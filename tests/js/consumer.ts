@@ -1,6 +1,6 @@
 // Type-checked by `tsc` against the installed package's .d.ts files: the types a TypeScript
 // user gets must describe the real API (this file is compiled, not run).
-import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion, loadEmotionModel, TextClassifier } from 'animasync-face';
+import init, { compileExpression, PresetLibrary, emotionTaxonomy, channelTable, OnnxModel, renderScenario, Engine, classifyEmotion, loadEmotionModel, TextClassifier, loadOnnx, modelNeedsOnnx, lexiconEvidence } from 'animasync-face';
 import { startMicrophone, MicrophoneError } from 'animasync-face/microphone';
 import { AnimasyncCompat } from 'animasync-face/compat';
 import type { ProcessResult } from 'animasync-face/compat';
@@ -20,8 +20,11 @@ export async function typed(bytes: Uint8Array): Promise<number> {
   const weights: Float32Array = compileExpression(library, request);
   const joy: EmotionInfo | undefined = emotionTaxonomy().emotions.find((e) => e.id === 'joy');
   const group: string = channelTable().channels[0].group;
+  const needsOnnx: boolean = modelNeedsOnnx(bytes);
+  await loadOnnx(undefined, { onProgress: ({ loaded, total }) => console.log(loaded, total ?? 0) });
   const model = new OnnxModel(bytes);
   const shapes: number[][] = model.inputShapes;
+  const evidence: Float32Array = lexiconEvidence('hello', 'before');
   model.free();
   const options: RenderScenarioOptions = { smoothing: 'middle', seed: 1, audio: [{ samples: new Float32Array(16000), sampleRate: 16000 }] };
   const rendered: RenderedScenario = renderScenario(library, '{"id":"x","regime":"monologue","turns":[]}', options);

@@ -23,7 +23,6 @@ const fixture = (path) => readFile(new URL(`tests/fixtures/${path}`, root));
 await init();
 
 const tinyModel = new Uint8Array(await fixture('tiny_mlp.onnx'));
-const tinyShapes = (() => { const m = new OnnxModel(tinyModel); const s = m.inputShapes; m.free(); return s; })();
 const classifierFiles = {
   model: new Uint8Array(await fixture('text_classifier.onnx')),
   manifest: (await fixture('text_classifier.json')).toString('utf8'),
@@ -89,7 +88,8 @@ const COVERED = {
   default: 'init', init: 'init', initSync: 'init', start: 'init',
   channelNames: 'data', channelTable: 'data', emotionTaxonomy: 'data', compileModes: 'data', frameRate: 'data',
   levelVad: 'data', compileExpression: 'PresetLibrary', PresetLibrary: 'PresetLibrary', renderScenario: 'renderScenario',
-  Engine: 'Engine', OnnxModel: 'OnnxModel', classifyEmotion: 'text', loadEmotionModel: 'text', TextClassifier: 'text',
+  Engine: 'Engine', modelNeedsOnnx: 'loadOnnx', loadOnnx: 'loadOnnx', OnnxModel: 'OnnxModel', LipSyncGraph: 'LipSyncGraph',
+  classifyEmotion: 'text', loadEmotionModel: 'text', lexiconEvidence: 'text', TextClassifier: 'text',
 };
 
 test('every export of the package is covered by the sweep', () => {
@@ -105,6 +105,21 @@ test('init: a bad module source rejects with a message and the loaded module sta
   healthy('initSync');
   pkg.start(); // the panic hook, set once: calling it again is harmless
   healthy('start');
+});
+
+test('loadOnnx: bad options and sources reject with a message, a retry loads it, ONNX waits for it', async () => {
+  rejects('new OnnxModel before loadOnnx', () => new OnnxModel(tinyModel), /new OnnxModel: .*`await loadOnnx\(\)` first/);
+  await rejectsAsync('loadOnnx onProgress 5', () => pkg.loadOnnx(undefined, { onProgress: 5 }), /loadOnnx: options.onProgress must be a function/);
+  await rejectsAsync('loadOnnx of junk bytes', () => pkg.loadOnnx(new Uint8Array([0, 1, 2, 3])), /loadOnnx: the ONNX module could not be loaded/);
+  await rejectsAsync('loadOnnx of the core module', () => pkg.loadOnnx(readFile(new URL('pkg/animasync_face_bg.wasm', root))), /loadOnnx: the ONNX module could not be loaded/);
+  for (const bad of [undefined, null, 5, 'model', [1, 2], {}]) {
+    rejects(`modelNeedsOnnx(${JSON.stringify(bad)})`, () => pkg.modelNeedsOnnx(bad), /Uint8Array|expected/);
+  }
+  await pkg.loadOnnx();
+  await pkg.loadOnnx(new Uint8Array([0])); // once loaded, later calls share the load
+  const model = new OnnxModel(tinyModel);
+  assert.equal(model.inputShapes[0][1], 16);
+  model.free();
 });
 
 test('data functions: extra arguments are ignored, levelVad names bad emotions and levels', () => {
@@ -307,7 +322,7 @@ test('OnnxModel: bytes of every wrong kind, NaN and wrong-length inputs, calls a
     rejects(`new OnnxModel(${bytes?.constructor?.name ?? String(bytes)})`, () => new OnnxModel(bytes), pattern);
   }
   const model = new OnnxModel(tinyModel.buffer.slice(0)); // an ArrayBuffer is fine
-  const size = tinyShapes[0].reduce((a, b) => a * b, 1);
+  const size = model.inputShapes[0].reduce((a, b) => a * b, 1);
   assert.equal(model.run(new Float32Array(size)).length > 0, true);
   rejects('run(null)', () => model.run(null), /run: input must be a Float32Array/);
   rejects('run(short)', () => model.run(new Float32Array(size - 1)), /input 0/);
@@ -325,6 +340,27 @@ test('OnnxModel: bytes of every wrong kind, NaN and wrong-length inputs, calls a
   }
 });
 
+test('LipSyncGraph: bytes of every wrong kind, a cut network, wrong inputs, calls after free()', async () => {
+  const network = new Uint8Array(await readFile(new URL('models/default/lipsync.safetensors', root)));
+  for (const [bytes, pattern] of [
+    [null, /LipSyncGraph: bytes must be a Uint8Array \(or an ArrayBuffer\), got null/],
+    [new Uint8Array(0), /the model is empty/],
+    [network.slice(0, 1000), /cannot be read as safetensors/],
+    [new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 123, 125]), /has no tensor "mean"/],
+  ]) {
+    rejects(`new LipSyncGraph(${bytes?.constructor?.name ?? String(bytes)} ${bytes?.length})`, () => new pkg.LipSyncGraph(bytes), pattern);
+  }
+  const graph = new pkg.LipSyncGraph(network);
+  const shapes = graph.inputShapes;
+  const zeros = shapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  assert.deepEqual(graph.runInputs(zeros).map((o) => o.length), graph.outputShapes.map((s) => s.reduce((a, b) => a * b, 1)));
+  rejects('runInputs(5)', () => graph.runInputs(5), /runInputs: inputs must be an array of Float32Arrays, got a number/);
+  rejects('runInputs(two of three)', () => graph.runInputs(zeros.slice(0, 2)), /takes 3 input\(s\), 2 given/);
+  rejects('runInputs(NaN state)', () => graph.runInputs([zeros[0], zeros[1], new Float32Array([NaN])]), /input 2 contains NaN/);
+  graph.free();
+  rejects('freed graph runInputs', () => graph.runInputs(zeros), /LipSyncGraph\.runInputs.*was freed/);
+});
+
 test('classifyEmotion and TextClassifier: wrong types, extra fields, calls after free()', async () => {
   for (const method of ['model', 'lexicon']) {
     for (const text of [42, null, undefined, {}, '\udc00']) {
@@ -335,6 +371,13 @@ test('classifyEmotion and TextClassifier: wrong types, extra fields, calls after
     await rejectsAsync(`a megabyte of text (${method})`, () => classifyEmotion('x'.repeat(1e6), { method }), /1000000 characters long; at most 10000/);
   }
   await rejectsAsync('classify options 5', () => classifyEmotion('hi', 5), /invalid options: expected an object/);
+  for (const text of [42, null, '\udc00', '']) {
+    rejects(`lexiconEvidence(${JSON.stringify(text)})`, () => pkg.lexiconEvidence(text), /text(: .*unpaired|: is empty| must be a string)/);
+  }
+  rejects('lexiconEvidence previous 7', () => pkg.lexiconEvidence('hi', 7), /previous|string/);
+  const evidence = pkg.lexiconEvidence('I am so happy!', 'and yesterday too');
+  assert.equal(evidence.length, 16);
+  assert.ok(Math.abs(evidence.reduce((a, b) => a + b, 0) - 1) < 1e-4);
   await rejectsAsync('classify method 5', () => classifyEmotion('hi', { method: 5 }), /options.method must be 'model' or 'lexicon', got 5/);
 
   const { model, manifest, vocab } = classifierFiles;

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import init, {
   channelNames, channelTable, emotionTaxonomy, compileModes, compileExpression, levelVad, frameRate,
   PresetLibrary, OnnxModel, renderScenario, Engine, classifyEmotion, loadEmotionModel, TextClassifier,
+  loadOnnx, modelNeedsOnnx,
 } from 'animasync-face';
 
 import { decodeWav } from './wav.mjs';
@@ -130,6 +131,45 @@ test('a rejected preset edit changes nothing', () => {
   assert.ok(library.removePreset('anger', 3));
   assert.equal(library.preset('anger', 3), undefined);
   library.free();
+});
+
+test('the ONNX module loads on demand: the built-in models run without it, ONNX asks for it', async () => {
+  // Nothing in this process has loaded the ONNX module yet.
+  const { samples, sampleRate } = decodeWav(await fixture('speech16k.wav'));
+  const moving = (clip) => Math.max(...clip.blendshapes) > 0.2;
+  const builtin = new Engine({ sampleRate });
+  try {
+    assert.ok(moving(builtin.processClip(samples, sampleRate)), 'the built-in live model moves the mouth');
+  } finally {
+    builtin.free();
+  }
+  const energy = await fixture('energy_lipsync.onnx');
+  const energyManifest = await readFile(new URL('tests/fixtures/energy_lipsync.json', root), 'utf8');
+  const network = await readFile(new URL('models/default/lipsync.safetensors', root));
+  assert.equal(modelNeedsOnnx(energy), true);
+  assert.equal(modelNeedsOnnx(network), false);
+  assert.throws(() => new OnnxModel(energy), /new OnnxModel: this needs the package's ONNX module.*`await loadOnnx\(\)` first/);
+  assert.throws(() => new Engine({ sampleRate, model: energy, manifest: energyManifest }), /await loadOnnx\(\)/);
+  assert.equal(energy instanceof OnnxModel, false);
+  // The built-in network given as a model of one's own runs in the core module too.
+  const own = new Engine({ sampleRate, model: network, manifest: JSON.stringify(await builtinManifest('live')) });
+  try {
+    assert.ok(moving(own.processClip(samples, sampleRate)));
+  } finally {
+    own.free();
+  }
+  await assert.rejects(loadOnnx(undefined, { onProgress: 3 }), /loadOnnx: options.onProgress must be a function/);
+  const reports = [];
+  await loadOnnx(undefined, { onProgress: (r) => reports.push(r) });
+  const size = (await readFile(new URL('pkg/animasync_face_onnx_bg.wasm', root))).length;
+  assert.deepEqual(reports.at(-1), { loaded: size, total: size });
+  await loadOnnx(); // once: later calls share the load
+  const model = new OnnxModel(await fixture('tiny_mlp.onnx'));
+  assert.ok(model instanceof OnnxModel);
+  model.free();
+  const engine = new Engine({ sampleRate, model: energy, manifest: energyManifest });
+  assert.equal(engine.lipsync, 'energy-lipsync (test)');
+  engine.free();
 });
 
 test('tract runs an ONNX model inside the package and matches numpy', async () => {

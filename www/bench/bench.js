@@ -1,9 +1,11 @@
 // In-browser benchmark (driven headless by scripts/bench-browser.mjs, or opened by hand at
-// /bench/): the same ONNX model and input in tract (inside animasync-face's wasm) and in
-// onnxruntime-web (wasm backend, one thread), timed in alternating rounds; then the whole
+// /bench/): the same model and input in animasync-face (a built-in model on its own network in
+// the core module; the ONNX benchmark graph in tract, in the ONNX module) and in
+// onnxruntime-web (the model's ONNX file, wasm backend, one thread), timed in alternating
+// rounds; then the whole
 // per-frame pipeline of the streaming Engine (48 kHz audio in 128-sample AudioWorklet quanta:
 // resample + log-mel + model + expression + gate + merge + eyes).
-import init, { OnnxModel, Engine } from 'animasync-face';
+import init, { Engine, LipSyncGraph, loadOnnx, modelNeedsOnnx } from 'animasync-face';
 import * as ort from '/vendor/ort/ort.wasm.min.mjs';
 
 const params = new URLSearchParams(location.search);
@@ -26,28 +28,32 @@ function syntheticSpeech(rate, seconds) {
 
 // The built-in models (compiled into the package; their files served at /models/): the live one
 // (`default`) or, with ?model=playback, the playback one; or the older Conv1d x3 + GRU(128)
-// benchmark graph with ?model=bench.
+// benchmark graph with ?model=bench. Each: [what animasync-face runs, the ONNX file
+// onnxruntime-web runs, the manifest].
 const MODELS = {
-  default: ['/models/default/lipsync.onnx', '/models/default/lipsync.json'],
-  playback: ['/models/playback/lipsync.onnx', '/models/playback/lipsync.json'],
-  bench: ['/bench-model/bench_lipsync.onnx', '/bench-model/bench_lipsync.json'],
+  default: ['/models/default/lipsync.safetensors', '/models/default/lipsync.onnx', '/models/default/lipsync.json'],
+  playback: ['/models/playback/lipsync.safetensors', '/models/playback/lipsync.onnx', '/models/playback/lipsync.json'],
+  bench: ['/bench-model/bench_lipsync.onnx', '/bench-model/bench_lipsync.onnx', '/bench-model/bench_lipsync.json'],
 };
 
 async function main() {
   const which = params.get('model') ?? 'default';
-  const [bytes, manifest] = await Promise.all([
+  const [bytes, onnxBytes, manifest] = await Promise.all([
     fetch(MODELS[which][0]).then((r) => r.arrayBuffer()),
-    fetch(MODELS[which][1]).then((r) => r.text()),
+    fetch(MODELS[which][1]).then((r) => r.arrayBuffer()),
+    fetch(MODELS[which][2]).then((r) => r.text()),
   ]);
   await init();
+  const runner = modelNeedsOnnx(new Uint8Array(bytes)) ? 'tract' : 'network';
+  if (runner === 'tract') await loadOnnx();
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = '/vendor/ort/';
 
   let t0 = performance.now();
-  const ours = new OnnxModel(new Uint8Array(bytes));
+  const ours = new LipSyncGraph(new Uint8Array(bytes));
   const oursLoadMs = performance.now() - t0;
   t0 = performance.now();
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const ortLoadMs = performance.now() - t0;
 
   // Input 0 is the feature window; any further inputs are recurrent state, fed back from the
@@ -111,8 +117,9 @@ async function main() {
     model: JSON.parse(manifest).name,
     ortVersion: ort.env.versions?.web ?? 'unknown',
     outputsMaxDiff: maxDiff,
-    loadMs: { tract: oursLoadMs, ort: ortLoadMs },
-    inferenceMs: { tract: median(oursMs), ort: median(ortMs), rounds: ROUNDS, perRound: PER_ROUND },
+    runner,
+    loadMs: { ours: oursLoadMs, ort: ortLoadMs },
+    inferenceMs: { ours: median(oursMs), ort: median(ortMs), rounds: ROUNDS, perRound: PER_ROUND },
     ratio: median(oursMs) / median(ortMs),
     pipelineMsPerFrame: median(pipelineMs),
     pipelineFrames: frames,

@@ -95,12 +95,13 @@ pub fn run(minutes: f64, runs: usize) -> Result<String, String> {
         + "\n")
 }
 
-/// `bench-model`: per-inference time of a manifest's model in tract, and the whole per-frame
-/// pipeline (resample from 48 kHz + features + model + expression + gate + merge + eyes) of the
-/// streaming engine on `seconds` of synthetic speech pushed in 10 ms chunks.
+/// `bench-model`: per-inference time of a manifest's model (the built-in network on our own
+/// code, an ONNX model in tract), and the whole per-frame pipeline (resample from 48 kHz +
+/// features + model + expression + gate + merge + eyes) of the streaming engine on `seconds` of
+/// synthetic speech pushed in 10 ms chunks.
 pub fn run_model(lips: &Lips, seconds: f64, runs: usize) -> Result<String, String> {
-    use animasync_face::base::onnx::{Held, Input};
-    use animasync_face::{Engine, EngineOptions, Intensity, Latency, ModelManifest, OnnxModel};
+    use animasync_face::lipsync::model::open_model;
+    use animasync_face::{Engine, EngineOptions, Intensity, Latency, ModelManifest};
     if !(seconds > 0.0 && seconds <= 600.0) || runs == 0 {
         return Err("--seconds must be in (0, 600] and --runs at least 1".into());
     }
@@ -111,27 +112,28 @@ pub fn run_model(lips: &Lips, seconds: f64, runs: usize) -> Result<String, Strin
     let parsed = ModelManifest::from_json(text).map_err(|e| e.to_string())?;
 
     let load_start = Instant::now();
-    let mut onnx = OnnxModel::from_bytes(bytes).map_err(|e| e.to_string())?;
+    let mut model = open_model(bytes).map_err(|e| e.to_string())?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
-    parsed.check_model(&onnx).map_err(|e| e.to_string())?;
+    parsed
+        .check_model(model.as_ref())
+        .map_err(|e| e.to_string())?;
     let input: Vec<f32> = (0..parsed.input_shape().iter().product::<usize>())
         .map(|i| ((i % 97) as f32 * 0.1).sin() - 6.0)
         .collect();
     // The emotion input and any recurrent state: zeros (the cost of a run is the same).
-    let others = onnx.input_shapes()[1..]
+    let others: Vec<Vec<f32>> = model.input_shapes()[1..]
         .iter()
-        .map(|shape| Held::zeros(shape))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+        .map(|shape| vec![0.0; shape.iter().product()])
+        .collect();
+    let inputs: Vec<&[f32]> = std::iter::once(&input[..])
+        .chain(others.iter().map(Vec::as_slice))
+        .collect();
     let inferences = 200;
     let mut per_inference = Vec::with_capacity(runs);
     for run in 0..=runs {
         let start = Instant::now();
         for _ in 0..inferences {
-            onnx.run_with(
-                std::iter::once(Input::Values(&input)).chain(others.iter().map(Input::Held)),
-            )
-            .map_err(|e| e.to_string())?;
+            model.infer(&inputs).map_err(|e| e.to_string())?;
         }
         if run > 0 {
             per_inference.push(start.elapsed().as_secs_f64() * 1000.0 / f64::from(inferences));

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Writes a built-in lip-sync model's weights as the safetensors file the runtime's own network
+reads (src/lipsync/net.rs), from the ONNX graph train.py exported: every initializer but the
+graph's shape and split constants, unchanged (int8 matrices with their per-column scales).
+
+The package ships the safetensors file (no ONNX runtime in the module a visitor downloads first);
+the ONNX file stays the trained model's portable form (other runtimes, the benchmarks against
+onnxruntime-web). `cargo test` holds the two to 1e-4 on the built-in models.
+
+    python3 training/export_net.py models/default/lipsync.onnx models/default/lipsync.safetensors
+"""
+import argparse
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+from safetensors.numpy import save_file
+
+# Initializers that shape the ONNX graph rather than hold weights.
+GRAPH_CONSTANTS = {"flat_shape", "level_shape", "one", "split_2", "split_3"}
+
+
+def export_net(onnx_path, out_path):
+    model = onnx.load(onnx_path)
+    tensors = {
+        init.name: np.ascontiguousarray(numpy_helper.to_array(init))
+        for init in model.graph.initializer
+        if init.name not in GRAPH_CONSTANTS
+    }
+    bad = {name: str(a.dtype) for name, a in tensors.items() if a.dtype not in (np.float32, np.int8)}
+    if bad:
+        raise SystemExit(f"{onnx_path}: unexpected tensor types {bad} (the network reads float32 and int8)")
+    save_file(tensors, out_path, metadata={"format": "animasync-face/lipsync-net", "source": onnx_path})
+    return tensors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("onnx")
+    ap.add_argument("out")
+    args = ap.parse_args()
+    tensors = export_net(args.onnx, args.out)
+    print(f"{args.out}: {len(tensors)} tensors")
+
+
+if __name__ == "__main__":
+    main()
