@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-TARGETS=(presets_json scenario_json model_manifest text_manifest text_vocab wav onnx_model engine_push compile_request)
+TARGETS=(presets_json scenario_json model_manifest text_manifest text_vocab wav onnx_model lipsync_net engine_push compile_request)
 WORK=${FUZZ_WORK:-target} # seeds, logs (outside git)
 mkdir -p "$WORK"
 SEEDS=$WORK/fuzz-seeds
@@ -32,6 +32,7 @@ seed_files() { # the repository files each target's corpus starts from
     text_vocab) echo tests/fixtures/text_classifier.vocab.txt ;;
     wav) echo tests/fixtures/speech16k.wav www/scenarios/dialogue-reactions-1.wav ;;
     onnx_model) echo models/*/lipsync.onnx tests/fixtures/*.onnx ;;
+    lipsync_net) echo models/*/lipsync.safetensors ;;
     engine_push) echo tests/fixtures/speech16k.wav data/temporal.json ;;
     compile_request) echo fuzz/seeds/compile_request/* ;;
   esac

@@ -34,42 +34,83 @@ pub fn is_safetensors(bytes: &[u8]) -> bool {
     bytes.len() > 8 && bytes[8] == b'{'
 }
 
-/// A dense layer: `y = x · w + b`, the weights stored per output (`w[n]` is output `n`'s row of
-/// `inputs` values) so each output is one contiguous dot product.
+/// A dense layer, `y = x · w + b`, its weights dequantised once at load (exactly the ONNX
+/// graph's Cast then Mul) and stored in blocks of [`BLOCK`] outputs: block `j` holds, for each
+/// input `k` in order, the weights from `k` to outputs `16 j .. 16 j + 16` (zeros past the last
+/// output). A block's sixteen sums then stay in registers while the inputs stream past, each
+/// input broadcast once; an input that is 0 (half of them after a ReLU) is skipped.
 #[derive(Debug, Clone)]
 struct Dense {
     inputs: usize,
     outputs: usize,
-    rows: Vec<f32>,
+    blocks: Vec<f32>,
     bias: Vec<f32>,
 }
 
+/// Outputs per block of a [`Dense`] layer: four wasm SIMD vectors of four floats.
+const BLOCK: usize = 16;
+
 impl Dense {
     fn apply(&self, x: &[f32], y: &mut [f32]) {
-        for ((y, row), b) in y
-            .iter_mut()
-            .zip(self.rows.chunks_exact(self.inputs))
-            .zip(&self.bias)
-        {
-            *y = dot(x, row) + b;
+        let blocks = self.blocks.chunks_exact(self.inputs * BLOCK);
+        for ((block, y), bias) in blocks.zip(y.chunks_mut(BLOCK)).zip(self.bias.chunks(BLOCK)) {
+            let sums = block_sums(x, block);
+            for ((y, sum), b) in y.iter_mut().zip(sums).zip(bias) {
+                *y = sum + b;
+            }
         }
     }
 }
 
-/// A dot product in eight independent lanes, which the compiler turns into SIMD (wasm simd128,
-/// SSE/NEON natively) without reordering any lane's own sum.
-fn dot(x: &[f32], w: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut acc = [0.0f32; LANES];
-    let (xs, x_tail) = x.split_at(x.len() / LANES * LANES);
-    let (ws, w_tail) = w.split_at(xs.len());
-    for (xc, wc) in xs.chunks_exact(LANES).zip(ws.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += xc[l] * wc[l];
+/// One block's sixteen sums `Σ_k x[k] w[k][l]`, in input order (every build computes the same
+/// sums bit for bit). Natively the compiler vectorises the sixteen lanes (the release profile is
+/// opt-level 3).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn block_sums(x: &[f32], block: &[f32]) -> [f32; BLOCK] {
+    let mut acc = [0.0f32; BLOCK];
+    for (&xk, w) in x.iter().zip(block.chunks_exact(BLOCK)) {
+        if xk == 0.0 {
+            continue;
+        }
+        for l in 0..BLOCK {
+            acc[l] += xk * w[l];
         }
     }
-    let tail: f32 = x_tail.iter().zip(w_tail).map(|(a, b)| a * b).sum();
-    acc.iter().sum::<f32>() + tail
+    acc
+}
+
+/// The same in wasm SIMD, written out: the package's module is optimised for size (opt-level
+/// "z"), at which the compiler does not vectorise loops, and this is where inference spends its
+/// time (docs/benchmarks.md).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn block_sums(x: &[f32], block: &[f32]) -> [f32; BLOCK] {
+    use core::arch::wasm32::*;
+    let zero = f32x4_splat(0.0);
+    let (mut a0, mut a1, mut a2, mut a3) = (zero, zero, zero, zero);
+    for (&xk, w) in x.iter().zip(block.chunks_exact(BLOCK)) {
+        if xk == 0.0 {
+            continue;
+        }
+        let xs = f32x4_splat(xk);
+        // SAFETY: each chunk holds 16 f32 (64 bytes), so the four 16-byte loads at 0, 4, 8 and
+        // 12 floats from its start are in bounds; v128_load needs no alignment.
+        let w = |k: usize| unsafe { v128_load(w.as_ptr().add(4 * k).cast()) };
+        a0 = f32x4_add(a0, f32x4_mul(xs, w(0)));
+        a1 = f32x4_add(a1, f32x4_mul(xs, w(1)));
+        a2 = f32x4_add(a2, f32x4_mul(xs, w(2)));
+        a3 = f32x4_add(a3, f32x4_mul(xs, w(3)));
+    }
+    let mut out = [0.0f32; BLOCK];
+    for (k, a) in [a0, a1, a2, a3].into_iter().enumerate() {
+        // SAFETY: out holds 16 f32; the store at 4 k floats writes 4 of them; no alignment needed.
+        unsafe { v128_store(out.as_mut_ptr().add(4 * k).cast(), a) };
+    }
+    out
+}
+
+/// A float dot product (the jaw pick, a few values).
+fn dot(x: &[f32], w: &[f32]) -> f32 {
+    x.iter().zip(w).map(|(a, b)| a * b).sum()
 }
 
 fn sigmoid(x: f32) -> f32 {
@@ -128,18 +169,19 @@ impl<'a> Tensors<'a> {
         check_tensor(&q_name, &q, Dtype::I8, &[inputs, outputs])?;
         let scale = self.floats(&format!("{name}_scale"), &[outputs])?;
         let data = q.data();
-        let mut rows = vec![0.0f32; inputs * outputs];
+        let mut blocks = vec![0.0f32; outputs.div_ceil(BLOCK) * inputs * BLOCK];
         for k in 0..inputs {
             for n in 0..outputs {
+                let at = (n / BLOCK * inputs + k) * BLOCK + n % BLOCK;
                 // Exactly the ONNX graph's Cast then Mul.
-                rows[n * inputs + k] = f32::from(data[k * outputs + n] as i8) * scale[n];
+                blocks[at] = f32::from(data[k * outputs + n] as i8) * scale[n];
             }
         }
         let bias = match bias {
             Some(b) => self.floats(b, &[outputs])?,
             None => vec![0.0; outputs],
         };
-        if let Some(i) = rows.iter().chain(&bias).position(|v| !v.is_finite()) {
+        if let Some(i) = blocks.iter().chain(&bias).position(|v| !v.is_finite()) {
             return Err(net_error(format!(
                 "layer \"{name}\" has a non-finite weight or bias (value {i})"
             )));
@@ -147,7 +189,7 @@ impl<'a> Tensors<'a> {
         Ok(Dense {
             inputs,
             outputs,
-            rows,
+            blocks,
             bias,
         })
     }

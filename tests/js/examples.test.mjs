@@ -75,6 +75,10 @@ test('vite: a fresh Vite app with the packed package builds and runs', async () 
   const { stdout: built } = await run('npx', ['vite', 'build'], { cwd: app });
   console.log(`# ${built.trim().split('\n').filter((line) => /\.(wasm|js)\b/.test(line)).map((line) => line.replace(/\s+/g, ' ').trim()).join('\n# ')}`);
   const server = await serveDirectory(join(app, 'dist'));
+  // What the page fetches: the core module, never the ONNX module (built-in models only).
+  const requested = [];
+  const onRequest = (request) => requested.push(new URL(request.url()).pathname);
+  browser.context.on('request', onRequest);
   try {
     const { page, errors } = await openPage(browser.context, server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
@@ -84,8 +88,12 @@ test('vite: a fresh Vite app with the packed package builds and runs', async () 
     await page.click('#play');
     await page.waitForFunction(() => window.result.live.frames > 60 && window.result.live.maxJaw > 0.3, null, { timeout: 30_000 });
     assert.deepEqual(errors, []);
+    const wasm = requested.filter((path) => path.endsWith('.wasm'));
+    assert.ok(wasm.some((path) => /animasync_face_bg/.test(path)), `the core module is fetched: ${wasm}`);
+    assert.deepEqual(wasm.filter((path) => /onnx/.test(path)), [], 'the ONNX module is not fetched by a page that needs none');
     await page.close();
   } finally {
+    browser.context.off('request', onRequest);
     server.stop();
   }
 });
