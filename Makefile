@@ -103,16 +103,19 @@ clean:
 	cargo clean
 	rm -rf node_modules pkg/animasync_face* pkg/*.tgz test-results
 
-# Speed, measured (not part of `make test`): the native figures (release build) and, in headless
-# Chromium in one run, tract in our wasm vs onnxruntime-web on the same model plus the whole
-# streaming pipeline. docs/benchmarks.md lists the results and these commands.
+# Speed, measured (not part of `make test`): the native figures (release build; each built-in
+# model on our network, then its ONNX export in tract) and, in headless Chromium, our network vs
+# onnxruntime-web on the same model plus the whole streaming pipeline, and the first frame after
+# page load. docs/benchmarks.md lists the results and these commands.
 bench: pkg setup-node setup-browser
 	cargo run --release --quiet -- bench --minutes 10
+	cargo run --release --quiet -- bench-model --latency live
+	cargo run --release --quiet -- bench-model --latency playback
 	cargo run --release --quiet -- bench-model --model models/default/lipsync.onnx --manifest models/default/lipsync.json
 	cargo run --release --quiet -- bench-model --model models/playback/lipsync.onnx --manifest models/playback/lipsync.json
 	node scripts/bench-browser.mjs
 	node scripts/bench-browser.mjs 15 1000 playback
-	node scripts/bench-first-frame.mjs
+	node scripts/bench-first-frame.mjs 7
 
 # Fuzzing (scripts/fuzz.sh; make test runs a short smoke of every target): a nightly toolchain
 # and cargo-fuzz, installed once.
