@@ -1,7 +1,8 @@
 // Freed objects. wasm-bindgen's objects hold a pointer into wasm memory that `free()` sets to 0;
 // a later call would reach Rust as a null pointer ("null pointer passed to rust"). Every method
-// and getter of the package's classes (Engine, LipSyncGraph and PresetLibrary from the core module, OnnxModel
-// and TextClassifier from the ONNX module) first checks that its object is alive and otherwise
+// and getter of the package's classes (Engine, LipSyncGraph and PresetLibrary from the core
+// module, OnnxModel and TextClassifier from the ONNX module) first checks that its object is
+// alive and otherwise
 // throws an error naming the class, the call and what to do; `free()` twice is a no-op (as for
 // `close()` elsewhere on the web). Internal: not an export of the package.
 const isLive = (value, cls) => value instanceof cls && value.__wbg_ptr !== 0;

@@ -3,7 +3,8 @@
 import type { InitInput, ClassifyEmotionOptions, EmotionGuess } from './animasync_face.js';
 
 export * from './animasync_face.js';
-// Classes of the ONNX module: usable once `loadOnnx()` has resolved (`new` throws before, saying so).
+// Classes of the ONNX module: usable once `loadOnnx()` has resolved (`new` throws before, and
+// says so).
 export { OnnxModel, TextClassifier } from './animasync_face_onnx.js';
 
 /** How much of the WebAssembly module has arrived, in bytes. */

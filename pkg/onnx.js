@@ -35,7 +35,7 @@ export function loadOnnx(input, options = {}) {
     exports = module;
   })().catch((error) => {
     loading = undefined;
-    throw new Error(`loadOnnx: the ONNX module could not be loaded (${error.message})`);
+    throw new Error(`loadOnnx: the ONNX module could not be loaded (${error.message})`, { cause: error });
   });
   return loading;
 }
@@ -48,7 +48,7 @@ export function onnxExports(call) {
 
 /** Called by the core module for an Engine made with an ONNX model. */
 export function openOnnxModel(bytes) {
-  return new (onnxExports('Engine: an ONNX model').OnnxModel)(bytes);
+  return new (onnxExports('an ONNX lip-sync model').OnnxModel)(bytes);
 }
 
 /** A class of the ONNX module under the package's own export: `new` works once it is loaded,
@@ -73,5 +73,11 @@ export const TextClassifier = lazyClass('TextClassifier');
 
 /** Called by the ONNX module's text classifier, which has no lexicon of its own. */
 export function lexiconEvidence(text, previous) {
-  return coreLexiconEvidence(text, previous);
+  try {
+    return coreLexiconEvidence(text, previous);
+  } catch (error) {
+    // Before `init()` the core module's exports have no instance behind them.
+    if (error instanceof TypeError) throw new Error('TextClassifier.classify: the core module is not loaded: `await init()` first', { cause: error });
+    throw error;
+  }
 }

@@ -2,10 +2,10 @@
 // Fails unless a release module was compiled with wasm SIMD (its target_features section lists
 // simd128) and, with --tract, unless tract's wasm SIMD kernels are in it (run on cargo's output,
 // before wasm-bindgen strips the name section). Without `+simd128` (.cargo/config.toml) our own
-// network's dot products stay scalar and tract-linalg silently falls back to scalar kernels:
-// inference gets 3-4x slower.
+// network's SIMD loop is not compiled in and tract-linalg silently falls back to scalar kernels:
+// inference gets 3-4x slower. Run on cargo's output:
 //
-//   node scripts/check-wasm-simd.mjs target/wasm32-unknown-unknown/wasm-release/animasync_face.wasm [--tract]
+//   node scripts/check-wasm-simd.mjs MODULE.wasm [--tract]
 import { readFileSync } from 'node:fs';
 
 const KERNELS = ['wasm_f32_8x8', 'wasm_f32_32x1', 'wasm_i32_4x4'];

@@ -793,3 +793,31 @@ fn a_wrong_network_file_is_a_typed_error_naming_what_is_wrong() {
     graph.infer(&[&window, &state, &[0.0]]).unwrap();
     assert_eq!(graph.output(0).unwrap().len(), 15);
 }
+
+#[test]
+fn a_network_file_cannot_ask_for_more_memory_than_a_network_needs() {
+    // A layer of one output and 2^21 inputs: 2 MB of int8 in the file, 128 MB once padded to
+    // blocks of 16 floats. Refused by name before anything is allocated.
+    let inputs = 1usize << 21;
+    let mut tensors = std::collections::BTreeMap::new();
+    let header = |dtype: &str, shape: Vec<usize>, start: usize, end: usize| serde_json::json!({ "dtype": dtype, "shape": shape, "data_offsets": [start, end] });
+    tensors.insert("mean", header("F32", vec![1, 1, 1], 0, 4));
+    tensors.insert("inv_std", header("F32", vec![1, 1, 1], 4, 8));
+    tensors.insert("enc_w_scale", header("F32", vec![1], 8, 12));
+    tensors.insert("enc_w_q", header("I8", vec![inputs, 1], 12, 12 + inputs));
+    let mut json = serde_json::to_vec(&tensors).unwrap();
+    while json.len() % 8 != 0 {
+        json.push(b' ');
+    }
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(&json);
+    bytes.extend(vec![0u8; 12 + inputs]);
+    assert!(animasync_face::lipsync::net::is_safetensors(&bytes));
+    let e = GruNet::from_bytes(&bytes).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "layer \"enc_w\" is 2097152 x 1: more than the 1048576 weights a layer may hold"
+        ),
+        "{e}"
+    );
+}

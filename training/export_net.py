@@ -18,6 +18,17 @@ from safetensors.numpy import save_file
 
 # Initializers that shape the ONNX graph rather than hold weights.
 GRAPH_CONSTANTS = {"flat_shape", "level_shape", "one", "split_2", "split_3"}
+# What the runtime's network reads (src/lipsync/net.rs): int8 layers, the level peak's release and
+# the p/b/m detector with its seal. A graph without them is not the built-in architecture.
+REQUIRED = {"mean", "inv_std", "release", "seal_gain", "seal_shift", "pick_jaw", "close_col", "raisers",
+            "enc_w_q", "gru_w_q", "gru_r_zr_q", "gru_r_n_q", "head_w_q", "out_w_q",
+            "det_w1_q", "det_w2_q", "det_w3_q"}
+
+
+def is_network(onnx_path):
+    """Whether the ONNX graph is the architecture the runtime's own network runs."""
+    names = {init.name for init in onnx.load(onnx_path).graph.initializer}
+    return REQUIRED <= names
 
 
 def export_net(onnx_path, out_path):
@@ -27,6 +38,10 @@ def export_net(onnx_path, out_path):
         for init in model.graph.initializer
         if init.name not in GRAPH_CONSTANTS
     }
+    missing = sorted(REQUIRED - tensors.keys())
+    if missing:
+        raise SystemExit(f"{onnx_path}: not the built-in network's architecture (missing {missing}); "
+                         "ship the ONNX file with its manifest instead")
     bad = {name: str(a.dtype) for name, a in tensors.items() if a.dtype not in (np.float32, np.int8)}
     if bad:
         raise SystemExit(f"{onnx_path}: unexpected tensor types {bad} (the network reads float32 and int8)")

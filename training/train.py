@@ -58,7 +58,7 @@ import targets as target_lib  # noqa: E402
 
 sys.path.insert(0, os.path.join(HERE, "eval"))
 import evaluate as evaluation  # noqa: E402  (its closure rule calibrates the p/b/m seal)
-from export_net import export_net  # noqa: E402
+from export_net import export_net, is_network  # noqa: E402
 
 FLOOR_LOG = float(np.log(1e-6))  # what silence (and audio before the stream) looks like
 
@@ -689,8 +689,12 @@ def main():
     onnx_path = os.path.join(args.out, "lipsync.onnx")
     export_onnx(onnx_path, params, norm, cfg, channels, release, quantized)
     report["onnx_max_abs_error"] = reference_check(onnx_path, params, jnorm, val, ch, release)
-    # What the package ships: the same weights for the runtime's own network.
-    export_net(onnx_path, os.path.join(args.out, "lipsync.safetensors"))
+    # What the package ships: the same weights for the runtime's own network, when the graph is
+    # its architecture (int8, the level peak, the p/b/m seal); otherwise the manifest names the ONNX.
+    model_file = "lipsync.onnx"
+    if is_network(onnx_path):
+        export_net(onnx_path, os.path.join(args.out, "lipsync.safetensors"))
+        model_file = "lipsync.safetensors"
     if seal:
         report["seal"] = seal_report
     n_params = sum(int(np.prod(v.shape)) for k, v in params.items() if k not in TRAINING_ONLY)
@@ -706,7 +710,7 @@ def main():
             f"{' (weight matrices int8, a scale per column)' if quantized else ''}. "
             "Trained by training/pipeline.py; data and evaluation in models/default/MODEL_CARD.md."
         ),
-        "model": "lipsync.safetensors",
+        "model": model_file,
         "input": cfg["input"],
         "window": {"frames": w, "lookahead": cfg["window"]["lookahead"], "layout": "time_major"},
         "state": [{"shape": [1, g]}] + ([{"shape": [1, 1]}] if release is not None else []),

@@ -21,17 +21,17 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = openOnnxModel)]
     fn open_onnx_model(bytes: &Uint8Array) -> std::result::Result<ForeignOnnxModel, JsValue>;
 
-    #[wasm_bindgen(method, getter, js_name = inputShapes)]
-    fn input_shapes(this: &ForeignOnnxModel) -> JsValue;
+    #[wasm_bindgen(method, catch, getter, js_name = inputShapes)]
+    fn input_shapes(this: &ForeignOnnxModel) -> std::result::Result<JsValue, JsValue>;
 
-    #[wasm_bindgen(method, getter, js_name = outputShapes)]
-    fn output_shapes(this: &ForeignOnnxModel) -> JsValue;
+    #[wasm_bindgen(method, catch, getter, js_name = outputShapes)]
+    fn output_shapes(this: &ForeignOnnxModel) -> std::result::Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = runInputs)]
     fn run_inputs(this: &ForeignOnnxModel, inputs: &Array) -> std::result::Result<Array, JsValue>;
 
-    #[wasm_bindgen(method)]
-    fn free(this: &ForeignOnnxModel);
+    #[wasm_bindgen(method, catch)]
+    fn free(this: &ForeignOnnxModel) -> std::result::Result<(), JsValue>;
 }
 
 /// An ONNX model run by the package's ONNX module.
@@ -50,7 +50,8 @@ fn js_message(error: JsValue) -> String {
         .unwrap_or_else(|| format!("{error:?}"))
 }
 
-fn shapes(value: JsValue, what: &str) -> Result<Vec<Vec<usize>>> {
+fn shapes(value: std::result::Result<JsValue, JsValue>, what: &str) -> Result<Vec<Vec<usize>>> {
+    let value = value.map_err(|e| FaceError::Model(js_message(e)))?;
     serde_wasm_bindgen::from_value(value).map_err(|e| {
         FaceError::Model(format!(
             "the ONNX module gave unreadable {what} shapes: {e}"
@@ -62,20 +63,23 @@ impl BridgedOnnxModel {
     pub fn open(bytes: &[u8]) -> Result<BridgedOnnxModel> {
         let model = open_onnx_model(&Uint8Array::from(bytes))
             .map_err(|e| FaceError::Model(js_message(e)))?;
-        let input_shapes = shapes(model.input_shapes(), "input")?;
-        let output_shapes = shapes(model.output_shapes(), "output")?;
-        Ok(BridgedOnnxModel {
+        // Made before the shapes are read, so a model whose shapes cannot be read is freed too.
+        let mut bridged = BridgedOnnxModel {
             model,
-            input_shapes,
-            output_shapes,
+            input_shapes: Vec::new(),
+            output_shapes: Vec::new(),
             outputs: Vec::new(),
-        })
+        };
+        bridged.input_shapes = shapes(bridged.model.input_shapes(), "input")?;
+        bridged.output_shapes = shapes(bridged.model.output_shapes(), "output")?;
+        Ok(bridged)
     }
 }
 
 impl Drop for BridgedOnnxModel {
     fn drop(&mut self) {
-        self.model.free();
+        // A model the ONNX module can no longer free (it trapped) is gone with it already.
+        let _ = self.model.free();
     }
 }
 

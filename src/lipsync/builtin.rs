@@ -17,7 +17,8 @@ use std::str::FromStr;
 use crate::base::error::{FaceError, Result};
 
 /// The live model (the microphone's): at most 40 ms of look-ahead. The network's weights
-/// ([`net`](crate::lipsync::net)), run by our own code; its ONNX export beside it is the same model.
+/// ([`net`](crate::lipsync::net)), run by our own code; the ONNX export beside them is the same
+/// model.
 const LIVE_NET: &[u8] = include_bytes!("../../models/default/lipsync.safetensors");
 const LIVE_MANIFEST: &str = include_str!("../../models/default/lipsync.json");
 /// The playback model (files, whole clips, offline rendering): its manifest's `window.lookahead`

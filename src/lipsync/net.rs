@@ -10,7 +10,8 @@
 //! level  = mean(x);  peak' = max(level, peak - release)    (the second state)
 //! flat   = [x - level, level, level - peak']
 //! enc    = relu(flat · enc_w + enc_b)
-//! GRU    : z, r = σ(enc · W_zr + b_zr + h · R_zr);  n = tanh(enc · W_n + b_n + (r ⊙ h) · R_n)
+//! GRU    : z, r = σ(enc · W_zr + b_zr + h · R_zr)
+//!          n = tanh(enc · W_n + b_n + (r ⊙ h) · R_n)
 //!          h' = (1 - z) ⊙ n + z ⊙ h                       (the first state)
 //! lips   = σ(relu(h' · head_w + head_b) · out_w + out_b)   [channels]
 //! seal   = σ(gain · (mlp₃(flat) + shift))                  (the p/b/m detector)
@@ -28,11 +29,24 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use crate::base::error::{FaceError, Result};
 use crate::base::graph::{check_inputs, missing_output, Graph};
 
-/// Whether `bytes` look like a safetensors file (an 8-byte little-endian header length, then the
-/// header's JSON object) rather than an ONNX protobuf, whose first byte is a field tag.
+/// Whether `bytes` look like a safetensors file (an 8-byte little-endian header length of a
+/// plausible size, then the header's JSON object) rather than an ONNX protobuf, whose first byte
+/// is a field tag. A file cut short still counts, so that its error says what is wrong with it.
 pub fn is_safetensors(bytes: &[u8]) -> bool {
-    bytes.len() > 8 && bytes[8] == b'{'
+    let Some((length, rest)) = bytes.split_first_chunk::<8>() else {
+        return false;
+    };
+    let header = u64::from_le_bytes(*length);
+    rest.first() == Some(&b'{') && (2..=MAX_HEADER_BYTES).contains(&header)
 }
+
+/// The largest header [`is_safetensors`] accepts: the built-in networks' are about 3 kB.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// The most weights one layer may hold once padded to whole blocks: four times the largest
+/// built-in layer's (402 x 256), so a file cannot ask for more memory than a real network needs
+/// (a few bytes of int8 shape would otherwise make a huge float buffer and abort the module).
+const MAX_LAYER_WEIGHTS: usize = 1 << 20;
 
 /// A dense layer, `y = x · w + b`, its weights dequantised once at load (exactly the ONNX
 /// graph's Cast then Mul) and stored in blocks of [`BLOCK`] outputs: block `j` holds, for each
@@ -126,7 +140,8 @@ impl<'a> Tensors<'a> {
     fn get(&self, name: &str) -> Result<TensorView<'a>> {
         self.file.tensor(name).map_err(|_| {
             net_error(format!(
-                "has no tensor \"{name}\" (is it a built-in lip-sync network written by `make model`?)"
+                "has no tensor \"{name}\" (is it a built-in lip-sync network written by \
+                 `make model`?)"
             ))
         })
     }
@@ -169,7 +184,16 @@ impl<'a> Tensors<'a> {
         check_tensor(&q_name, &q, Dtype::I8, &[inputs, outputs])?;
         let scale = self.floats(&format!("{name}_scale"), &[outputs])?;
         let data = q.data();
-        let mut blocks = vec![0.0f32; outputs.div_ceil(BLOCK) * inputs * BLOCK];
+        let size = (outputs.div_ceil(BLOCK) * BLOCK)
+            .checked_mul(inputs)
+            .filter(|&n| n <= MAX_LAYER_WEIGHTS)
+            .ok_or_else(|| {
+                net_error(format!(
+                    "layer \"{name}\" is {inputs} x {outputs}: more than the {MAX_LAYER_WEIGHTS} \
+                     weights a layer may hold"
+                ))
+            })?;
+        let mut blocks = vec![0.0f32; size];
         for k in 0..inputs {
             for n in 0..outputs {
                 let at = (n / BLOCK * inputs + k) * BLOCK + n % BLOCK;

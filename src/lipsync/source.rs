@@ -14,7 +14,8 @@ use crate::lipsync::LipSync;
 pub enum LipSyncSource<'a> {
     /// The built-in model for a latency.
     Builtin(Latency),
-    /// A caller's model: ONNX bytes and its manifest (JSON text), which states its own look-ahead.
+    /// A caller's model: its bytes (ONNX, or the built-in network's weights) and its manifest
+    /// (JSON text), which states its own look-ahead.
     Model(&'a [u8], &'a str),
     /// The signal-processing fallback (no model).
     Fallback,
@@ -122,7 +123,7 @@ impl SourceKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OwnedLipSyncSource {
     Builtin(Latency),
-    /// ONNX bytes and the manifest's JSON text.
+    /// The model's bytes (ONNX, or the built-in network's weights) and the manifest's JSON text.
     Model(Vec<u8>, String),
     Fallback,
 }

@@ -121,7 +121,7 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine over `library`; with `model` = (ONNX bytes, manifest JSON) the model drives the
+    /// An engine over `library`; with `model` = (model bytes, manifest JSON) the model drives the
     /// lips, otherwise the signal-processing fallback does. Starts in neutral at level 1.
     pub fn new(
         options: EngineOptions,

@@ -25,14 +25,16 @@ use crate::pipeline::{Engine, EngineOptions};
 /// (`await loadOnnx()` before making an Engine with it), rather than the built-in network's
 /// weights, which this module runs itself.
 #[wasm_bindgen(js_name = modelNeedsOnnx)]
-pub fn model_needs_onnx(model: JsValue) -> Result<bool, JsError> {
+pub fn model_needs_onnx(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] model: JsValue,
+) -> Result<bool, JsError> {
     let bytes = model.dyn_ref::<js_sys::Uint8Array>().ok_or_else(|| {
         JsError::new(&format!(
             "modelNeedsOnnx: model must be a Uint8Array, got {}",
             describe(&model)
         ))
     })?;
-    Ok(!is_safetensors(&bytes.subarray(0, 9).to_vec()))
+    Ok(!is_safetensors(&bytes.to_vec()))
 }
 
 /// The streaming engine: push audio chunks of any size, take 30 fps frames of the 52 weights.

@@ -1,4 +1,4 @@
-//! The raw ONNX runner (tract in this module), for models of one's own and the benchmark.
+//! The raw ONNX runner (tract, in the ONNX module), for models of one's own.
 
 use js_sys::Float32Array;
 use wasm_bindgen::prelude::*;

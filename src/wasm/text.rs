@@ -46,13 +46,16 @@ pub(super) fn classify_arguments(
     Ok((text, previous))
 }
 
-/// The built-in lexicon's score for each emotion (in `emotionNames()` order) for `text`, read in
+/// The built-in lexicon's score for each emotion (in `emotionTaxonomy()` order) for `text`, read in
 /// the context of the same speaker's `previous` line when given: the evidence a trained
 /// classifier blends in (its manifest's `lexicon_evidence`). `classifyEmotion` with method
 /// 'lexicon' decides on these scores.
 #[cfg(not(feature = "onnx-module"))]
 #[wasm_bindgen(js_name = lexiconEvidence)]
-pub fn lexicon_evidence(text: JsValue, previous: JsValue) -> Result<Vec<f32>, JsError> {
+pub fn lexicon_evidence(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] previous: JsValue,
+) -> Result<Vec<f32>, JsError> {
     let previous = if previous.is_undefined() || previous.is_null() {
         None
     } else {

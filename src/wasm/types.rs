@@ -63,8 +63,9 @@ export interface EngineOptions {
   /** Rate of the audio you push, 8000 to 96000 Hz; default 16000. */
   sampleRate?: number;
   /**
-   * An ONNX lip-sync model and its manifest (JSON text), whose `window.lookahead` sets its
-   * latency; without them a built-in model runs (see `latency`).
+   * A lip-sync model and its manifest (JSON text), whose `window.lookahead` sets its latency:
+   * ONNX (run in the ONNX module: `await loadOnnx()` first) or the built-in network's weights
+   * (safetensors); without them a built-in model runs (see `latency`).
    */
   model?: Uint8Array;
   manifest?: string;
