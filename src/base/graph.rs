@@ -51,6 +51,14 @@ pub fn check_input(i: usize, shape: &[usize], data: &[f32]) -> Result<()> {
     Ok(())
 }
 
+/// Output `i` of `outputs` (a [`Graph`]'s last run, kept as vectors), or the error naming it.
+pub fn stored_output(outputs: &[Vec<f32>], i: usize, count: usize) -> Result<&[f32]> {
+    outputs
+        .get(i)
+        .map(Vec::as_slice)
+        .ok_or_else(|| missing_output(i, count, outputs.len()))
+}
+
 /// The error for output `i` when the last run gave `given` outputs of the model's `count`.
 pub fn missing_output(i: usize, count: usize, given: usize) -> FaceError {
     FaceError::Model(format!(

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::base::error::{FaceError, Result};
-use crate::base::graph::{check_inputs, missing_output, Graph};
+use crate::base::graph::{check_inputs, stored_output, Graph};
 
 #[wasm_bindgen(raw_module = "./onnx.js")]
 extern "C" {
@@ -120,9 +120,6 @@ impl Graph for BridgedOnnxModel {
     }
 
     fn output(&self, i: usize) -> Result<&[f32]> {
-        self.outputs
-            .get(i)
-            .map(Vec::as_slice)
-            .ok_or_else(|| missing_output(i, self.output_shapes.len(), self.outputs.len()))
+        stored_output(&self.outputs, i, self.output_shapes.len())
     }
 }

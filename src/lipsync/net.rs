@@ -27,7 +27,7 @@
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::base::error::{FaceError, Result};
-use crate::base::graph::{check_inputs, missing_output, Graph};
+use crate::base::graph::{check_inputs, stored_output, Graph};
 
 /// Whether `bytes` look like a safetensors file (an 8-byte little-endian header length of a
 /// plausible size, then the header's JSON object) rather than an ONNX protobuf, whose first byte
@@ -472,9 +472,6 @@ impl Graph for GruNet {
     }
 
     fn output(&self, i: usize) -> Result<&[f32]> {
-        self.outputs
-            .get(i)
-            .map(Vec::as_slice)
-            .ok_or_else(|| missing_output(i, self.output_shapes.len(), self.outputs.len()))
+        stored_output(&self.outputs, i, self.output_shapes.len())
     }
 }
