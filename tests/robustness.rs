@@ -211,6 +211,77 @@ fn a_gather_index_outside_its_axis_is_a_typed_error() {
     }
 }
 
+/// Found by the `onnx_model` fuzz smoke in CI (a mutation of a fixture whose Gather made a
+/// vector): tract's reductions resolve their axes with `unwrap` while inferring shapes, so a
+/// ReduceMean over axis 1 of a rank-1 input panicked ("Illegal combination of values for rank and
+/// axis", `tract-hir-0.23.9/src/ops/nn/reduce.rs:124`). Axes outside the input's rank, or named
+/// twice, are now typed errors, in both ONNX forms (an attribute before opset 18, an input from
+/// then on) and for ArgMax; axes in range, negative ones included, still load.
+#[test]
+fn a_reduction_axis_outside_its_input_is_a_typed_error() {
+    let fixture = std::fs::read("tests/fixtures/energy_lipsync.onnx").unwrap();
+    // The fixture's ReduceMean takes the mean of a [1, 80] frame over axis 1.
+    let with_reduction = |op: &str, axes: &[i64], opset: i64| {
+        let mut model = pb::ModelProto::decode(&*fixture).unwrap();
+        model.opset_import[0].version = opset;
+        let graph = model.graph.as_mut().unwrap();
+        let node = graph
+            .node
+            .iter_mut()
+            .find(|n| n.op_type == "ReduceMean")
+            .unwrap();
+        node.op_type = op.into();
+        let attribute = |name: &str, ints: Vec<i64>, i: i64| pb::AttributeProto {
+            name: name.into(),
+            r#type: if ints.is_empty() { 2 } else { 7 },
+            ints,
+            i,
+            ..Default::default()
+        };
+        node.attribute = vec![attribute("keepdims", vec![], 1)];
+        if op == "ArgMax" {
+            node.attribute.push(attribute("axis", vec![], axes[0]));
+        } else if opset >= 18 {
+            node.input = vec!["frame".into(), "axes".into()];
+            let initializer = graph
+                .initializer
+                .iter_mut()
+                .find(|t| t.name == "axes")
+                .unwrap();
+            initializer.dims = vec![axes.len() as i64];
+            initializer.raw_data = axes.iter().flat_map(|a| a.to_le_bytes()).collect();
+        } else {
+            node.attribute.push(attribute("axes", axes.to_vec(), 0));
+        }
+        model.encode_to_vec()
+    };
+    for opset in [17, 18] {
+        for (axes, needle) in [
+            (&[2][..], "axis 2 is outside its rank-2 input"),
+            (&[-3], "axis -3 is outside its rank-2 input"),
+            (&[1, -1], "axis -1 is named twice"),
+        ] {
+            let err = OnnxModel::from_bytes(&with_reduction("ReduceMean", axes, opset))
+                .err()
+                .unwrap_or_else(|| panic!("axes {axes:?} at opset {opset} loaded"))
+                .to_string();
+            assert!(err.contains(needle), "opset {opset}: {err}");
+        }
+        for axes in [&[1][..], &[-1]] {
+            let model = with_reduction("ReduceMean", axes, opset);
+            assert!(OnnxModel::from_bytes(&model).is_ok(), "axes {axes:?}");
+        }
+    }
+    let err = OnnxModel::from_bytes(&with_reduction("ArgMax", &[5], 17))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("axis 5 is outside its rank-2 input"), "{err}");
+    // The fuzzer's own input, as it came.
+    let found = include_bytes!("fixtures/fuzz/reduce-axis-outside-rank.onnx");
+    let err = OnnxModel::from_bytes(found).unwrap_err().to_string();
+    assert!(err.contains("axis 1 is outside its rank-1 input"), "{err}");
+}
+
 /// Found by the long run of `fuzz/fuzz_targets/onnx_model.rs` (after about 20,000 executions): a
 /// string tensor stored as `raw_data` reached tract-onnx's raw tensor loader, which has no case
 /// for strings and panicked ("not implemented: FIXME, raw tensor loading", `tensor.rs:193`). As

@@ -12,4 +12,6 @@ pub(crate) mod json;
 pub mod onnx;
 #[cfg(all(not(feature = "onnx"), target_arch = "wasm32"))]
 mod onnx_bridge;
+#[cfg(feature = "onnx")]
+pub(crate) mod onnx_guard;
 pub mod time;

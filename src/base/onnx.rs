@@ -14,10 +14,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::internal::{bail, TractErrorContext};
 
 use crate::base::error::{FaceError, Result};
 use crate::base::graph::{check_input, missing_output, Graph};
+use crate::base::onnx_guard::{check_typed, read_onnx};
 
 /// A loaded, optimised ONNX model with fixed-shape `f32` inputs and outputs.
 #[derive(Debug, Clone)]
@@ -69,117 +69,7 @@ fn values(value: &TValue) -> Result<&[f32]> {
         .map_err(model_error("cannot read an output"))
 }
 
-/// ONNX bytes as tract's inference model, through tract's own decoder and translator, with one
-/// check between them for what tract would otherwise panic on, which in wasm would kill the
-/// module: a graph output (of the model or of a subgraph) that no input, initializer or node
-/// names (tract indexes its name map with it), and a string tensor stored as `raw_data` (tract
-/// has no raw loader for strings: `unimplemented!`). Both found by `fuzz/fuzz_targets/onnx_model.rs`.
-pub(crate) fn read_onnx(bytes: &[u8]) -> TractResult<InferenceModel> {
-    let onnx = tract_onnx::onnx();
-    let mut reader = bytes;
-    let proto = onnx
-        .proto_model_for_read(&mut reader)
-        .context("Reading proto model")?;
-    if let Some(graph) = &proto.graph {
-        check_graph(graph, "the graph")?;
-    }
-    onnx.model_for_proto_model(&proto)
-        .context("Translating proto model to model")
-}
-
-fn check_graph(graph: &tract_onnx::pb::GraphProto, place: &str) -> TractResult<()> {
-    let mut named: std::collections::HashSet<&str> = graph
-        .input
-        .iter()
-        .map(|i| i.name.as_str())
-        .chain(graph.initializer.iter().map(|t| t.name.as_str()))
-        .collect();
-    for node in &graph.node {
-        named.extend(node.input.iter().chain(&node.output).map(String::as_str));
-    }
-    if let Some(output) = graph
-        .output
-        .iter()
-        .find(|o| !named.contains(o.name.as_str()))
-    {
-        bail!(
-            "{place}'s output \"{}\" is produced by no input, initializer or node",
-            output.name
-        );
-    }
-    let node_tensors = graph.node.iter().flat_map(|node| {
-        node.attribute
-            .iter()
-            .flat_map(|a| a.t.iter().chain(&a.tensors))
-            .map(move |t| (t, format!("node \"{}\"", node.name)))
-    });
-    let tensors = graph
-        .initializer
-        .iter()
-        .map(|t| (t, "initializer".to_string()))
-        .chain(node_tensors);
-    for (tensor, owner) in tensors {
-        if tensor.data_type == tract_onnx::pb::tensor_proto::DataType::String as i32
-            && !tensor.raw_data.is_empty()
-        {
-            bail!(
-                "{place}'s {owner} holds the string tensor \"{}\" as raw_data; ONNX stores strings in string_data",
-                tensor.name
-            );
-        }
-    }
-    for node in &graph.node {
-        for attribute in &node.attribute {
-            for sub in attribute.g.iter().chain(&attribute.graphs) {
-                check_graph(
-                    sub,
-                    &format!("the subgraph \"{}\" of node \"{}\"", sub.name, node.name),
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// tract's Gather does not check its indices: one past the end of its axis panics when the model
-/// runs (found by the `onnx_model` fuzz smoke: a fixture's constant index turned 13 on an axis of
-/// 8). Indices known once the model is typed (constants) are checked here, before anything runs;
-/// indices computed from the input are tract's to check.
-fn check_gathers(model: &TypedModel) -> Result<()> {
-    for node in &model.nodes {
-        let Some(gather) = node.op_as::<tract_onnx::tract_core::ops::array::Gather>() else {
-            continue;
-        };
-        let facts = model
-            .node_input_facts(node.id)
-            .map_err(model_error("cannot read the model's Gather nodes"))?;
-        let (Some(indices), Some(length)) = (
-            facts.get(1).and_then(|f| f.konst.as_ref()),
-            facts
-                .first()
-                .and_then(|f| f.shape.get(gather.axis))
-                .and_then(|d| d.to_i64().ok()),
-        ) else {
-            continue;
-        };
-        let indices = indices
-            .cast_to::<i64>()
-            .map_err(model_error("cannot read the model's Gather indices"))?;
-        let indices = indices
-            .to_plain_array_view::<i64>()
-            .map_err(model_error("cannot read the model's Gather indices"))?;
-        if let Some(index) = indices.iter().find(|&&i| i < -length || i >= length) {
-            return Err(FaceError::Model(format!(
-                "node \"{}\" gathers index {index} from axis {} of length {length}: \
-                 the model reads outside its input",
-                node.name, gather.axis
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
+pub(crate) fn model_error(context: &str) -> impl Fn(TractError) -> FaceError + '_ {
     move |e| FaceError::Model(format!("{context}: {e:#}"))
 }
 
@@ -242,7 +132,7 @@ impl OnnxModel {
             .map_err(model_error("cannot read the ONNX model"))?
             .into_typed()
             .map_err(model_error("cannot type the ONNX model"))?;
-        check_gathers(&typed)?;
+        check_typed(&typed)?;
         let shapes = |facts: Vec<&TypedFact>, what: &str| -> Result<Vec<Vec<usize>>> {
             facts
                 .into_iter()

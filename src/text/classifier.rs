@@ -7,7 +7,7 @@ use tract_onnx::tract_hir::infer::{Factoid, InferenceFact};
 
 use crate::base::emotion::EmotionTaxonomy;
 use crate::base::error::{FaceError, Result};
-use crate::base::onnx::read_onnx;
+use crate::base::onnx_guard::{check_typed, read_onnx};
 use crate::text::classifier_manifest::*;
 use crate::text::wordpiece::{Encoding, WordPiece};
 use crate::text::{check_text, EmotionGuess, LexiconClassifier, CONTEXT_WEIGHT};
@@ -175,6 +175,7 @@ impl TextClassifier {
             "cannot type the model with inputs of shape [1, {}] (tokenizer.max_length)",
             manifest.tokenizer.max_length
         )))?;
+        check_typed(&typed)?;
         if let Some(ids) = roles.iter().position(|r| *r == InputRole::InputIds) {
             check_embedding_rows(&typed, ids, tokenizer.size())?;
         }
