@@ -32,6 +32,8 @@ pub use base::emotion::{Emotion, EmotionTaxonomy, Vad, LEVEL_COUNT};
 pub use base::error::{FaceError, Result};
 #[cfg(feature = "onnx")]
 pub use base::onnx::OnnxModel;
+#[cfg(feature = "onnx")]
+pub use base::onnx_guard::OPERATORS as ONNX_OPERATORS;
 pub use base::time::FPS;
 pub use expression::{
     CompileMode, CompilerParams, ExpressionCompiler, Intensity, PresetLibrary, AUTHORED_LEVELS,

@@ -282,6 +282,53 @@ fn a_reduction_axis_outside_its_input_is_a_typed_error() {
     assert!(err.contains("axis 1 is outside its rank-1 input"), "{err}");
 }
 
+/// tract 0.23.9 panicked, hung or aborted on each model in `fixtures/onnx-panics/`: 121 small
+/// ONNX files, one malformed operator or dimension each, written to probe tract's translators
+/// operator by operator after the fuzzer's first finds (`expected.json` names where tract
+/// failed). Each one is now a typed error that says what is wrong, or the operator is not one
+/// a model may use (`ONNX_OPERATORS`).
+#[test]
+fn models_that_broke_tract_are_typed_errors() {
+    let dir = std::path::Path::new("tests/fixtures/onnx-panics");
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let files = std::fs::read_dir(dir).unwrap().count() - 1;
+    assert_eq!(
+        files,
+        expected.len(),
+        "every model in {dir:?} has its expectation"
+    );
+    for (name, case) in &expected {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let err = match OnnxModel::from_bytes(&bytes) {
+            Ok(_) => panic!("{name} loaded"),
+            Err(err) => err.to_string(),
+        };
+        let needle = case["error"].as_str().unwrap();
+        assert!(err.contains(needle), "{name}: {err}");
+    }
+}
+
+/// The operators a model may use are the ones docs/lip-sync.md lists for model authors.
+#[test]
+fn the_documented_onnx_operators_are_the_accepted_ones() {
+    let doc = std::fs::read_to_string("docs/lip-sync.md").unwrap();
+    let start = doc
+        .find("<!-- onnx-operators -->")
+        .expect("the list's marker");
+    let listed: Vec<&str> = doc[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("<!--"))
+        .flat_map(|l| l.split('`').skip(1).step_by(2))
+        .collect();
+    let mut accepted = animasync_face::ONNX_OPERATORS.to_vec();
+    let mut documented = listed.clone();
+    accepted.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(documented, accepted);
+}
+
 /// Found by the long run of `fuzz/fuzz_targets/onnx_model.rs` (after about 20,000 executions): a
 /// string tensor stored as `raw_data` reached tract-onnx's raw tensor loader, which has no case
 /// for strings and panicked ("not implemented: FIXME, raw tensor loading", `tensor.rs:193`). As
