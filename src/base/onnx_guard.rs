@@ -7,9 +7,10 @@
 //!   produces, string tensors stored raw, dimensions that are neither sizes nor plain names,
 //!   operators outside [`OPERATORS`], nodes without their data input, and the attributes of the
 //!   operators that tract uses unchecked (permutations, window sizes, split counts, steps, pads);
-//! - during type inference ([`Checked`]): what depends on the ranks, shapes or constant inputs
-//!   of a node (axes inside their input's rank, windows against their input, weights not empty);
-//! - on the typed model ([`check_typed`]): Gather indices, when constant, outside their axis.
+//! - during type inference and again when tract wires the typed model ([`Checked`]): what
+//!   depends on the ranks, shapes or constant inputs of a node (axes inside their input's rank,
+//!   windows against their input, no empty tensors, results of at most [`MAX_ELEMENTS`]);
+//! - on the typed model ([`check_typed`]): Gather indices constant and inside their axis.
 //!
 //! Each found panic has a regression test in `tests/robustness.rs`; docs/robustness.md lists
 //! them. Both model loaders, the lip-sync runner ([`crate::base::onnx`]) and the text
@@ -62,9 +63,9 @@ pub const OPERATORS: &[&str] = &[
 /// overflows on huge ones, and no audio model comes near.
 const MAX_WINDOW: i64 = 1 << 16;
 
-/// The most elements an operator that makes a tensor from sizes in the model (ConstantOfShape,
-/// Expand, Tile, Range) may make: 64 MB of float32. tract allocates whatever they ask for, and
-/// a failed allocation aborts WebAssembly.
+/// The most elements a checked operator may make (64 MB of float32): tract allocates whatever
+/// sizes in the model ask for (ConstantOfShape, Expand, Tile, Range, pads, broadcasting), and a
+/// failed allocation aborts WebAssembly.
 const MAX_ELEMENTS: u64 = 1 << 24;
 
 /// ONNX bytes as tract's inference model: decoded by tract, checked ([`check_model`]), then
@@ -143,10 +144,8 @@ fn check_graph(graph: &GraphProto, place: &str) -> TractResult<()> {
             );
         }
     }
-    let declared = (graph.input.iter().map(|v| (v, "input")))
-        .chain(graph.output.iter().map(|v| (v, "output")));
-    for (value, what) in declared {
-        check_dims(value, what).with_context(|| format!("in {place}"))?;
+    for input in &graph.input {
+        check_dims(input).with_context(|| format!("in {place}"))?;
     }
     for node in &graph.node {
         for attribute in &node.attribute {
@@ -161,7 +160,10 @@ fn check_graph(graph: &GraphProto, place: &str) -> TractResult<()> {
     Ok(())
 }
 
-fn check_dims(value: &ValueInfoProto, what: &str) -> TractResult<()> {
+/// An input's declared dimensions: sizes of at least 1 (an empty input makes empty tensors,
+/// which several of tract's operators divide by), or names tract can parse without harm. The
+/// dimensions of outputs and value infos are not read (`with_ignore_value_info`).
+fn check_dims(value: &ValueInfoProto) -> TractResult<()> {
     use tract_onnx::pb::tensor_shape_proto::dimension::Value;
     use tract_onnx::pb::type_proto::Value as Type;
     let Some(Type::TensorType(tensor)) = value.r#type.as_ref().and_then(|t| t.value.as_ref())
@@ -170,11 +172,12 @@ fn check_dims(value: &ValueInfoProto, what: &str) -> TractResult<()> {
     };
     for dim in tensor.shape.iter().flat_map(|s| &s.dim) {
         match &dim.value {
-            Some(Value::DimValue(size)) if *size < 0 => {
-                bail!("{what} \"{}\" has a dimension of {size}", value.name)
-            }
-            Some(Value::DimParam(name)) if !is_plain_name(name) => bail!(
-                "{what} \"{}\" has the symbolic dimension \"{}\"; a symbolic dimension must be \
+            Some(Value::DimValue(size)) if *size < 1 => bail!(
+                "input \"{}\" has a dimension of {size}; each must be at least 1",
+                value.name
+            ),
+            Some(Value::DimParam(name)) if !is_plain_name(name) && name != "?" => bail!(
+                "input \"{}\" has the symbolic dimension \"{}\"; a symbolic dimension must be \
                  a plain name (letters, digits, '_'), or export the model with fixed shapes",
                 value.name,
                 name.chars().take(40).collect::<String>()
@@ -194,50 +197,57 @@ fn is_plain_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The int64/int32 tensors a graph holds as initializers or Constant nodes, by name: the
-/// operands tract reads at translation time.
-struct Constants<'a>(HashMap<&'a str, &'a TensorProto>);
+/// The constants a graph holds, initializers and Constant nodes, by name, with their integers
+/// when they are int64 or int32: the operands tract reads at translation time.
+struct Constants<'a>(HashMap<&'a str, Option<Vec<i64>>>);
 
 impl<'a> Constants<'a> {
     fn of(graph: &'a GraphProto) -> Self {
-        let mut all: HashMap<&str, &TensorProto> = graph
+        let mut all: HashMap<&str, Option<Vec<i64>>> = graph
             .initializer
             .iter()
-            .map(|t| (t.name.as_str(), t))
+            .map(|t| (t.name.as_str(), tensor_ints(t)))
             .collect();
         for node in graph.node.iter().filter(|n| n.op_type == "Constant") {
-            let value = node.attribute.iter().find(|a| a.name == "value");
-            if let (Some(tensor), Some(output)) =
-                (value.and_then(|a| a.t.as_ref()), node.output.first())
-            {
-                all.insert(output.as_str(), tensor);
-            }
+            let Some(output) = node.output.first() else {
+                continue;
+            };
+            let ints = node.attribute.iter().find_map(|a| match a.name.as_str() {
+                "value" => a.t.as_ref().map(tensor_ints),
+                "value_int" => Some(Some(vec![a.i])),
+                "value_ints" => Some(Some(a.ints.clone())),
+                _ => Some(None),
+            });
+            all.insert(output.as_str(), ints.flatten());
         }
         Constants(all)
     }
 
     /// The integers of input `ix` of `node`, when it is a constant of int64 or int32.
     fn ints(&self, node: &NodeProto, ix: usize) -> Option<Vec<i64>> {
-        use tract_onnx::pb::tensor_proto::DataType;
-        let tensor = self.0.get(node.input.get(ix)?.as_str())?;
-        let raw = &tensor.raw_data;
-        match DataType::try_from(tensor.data_type).ok()? {
-            DataType::Int64 if raw.is_empty() => Some(tensor.int64_data.clone()),
-            DataType::Int64 => Some(
-                raw.chunks_exact(8)
-                    .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
-                    .collect(),
-            ),
-            DataType::Int32 if raw.is_empty() => {
-                Some(tensor.int32_data.iter().map(|&i| i as i64).collect())
-            }
-            DataType::Int32 => Some(
-                raw.chunks_exact(4)
-                    .map(|b| i32::from_le_bytes(b.try_into().unwrap_or_default()) as i64)
-                    .collect(),
-            ),
-            _ => None,
+        self.0.get(node.input.get(ix)?.as_str())?.clone()
+    }
+}
+
+fn tensor_ints(tensor: &TensorProto) -> Option<Vec<i64>> {
+    use tract_onnx::pb::tensor_proto::DataType;
+    let raw = &tensor.raw_data;
+    match DataType::try_from(tensor.data_type).ok()? {
+        DataType::Int64 if raw.is_empty() => Some(tensor.int64_data.clone()),
+        DataType::Int64 => Some(
+            raw.chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
+                .collect(),
+        ),
+        DataType::Int32 if raw.is_empty() => {
+            Some(tensor.int32_data.iter().map(|&i| i as i64).collect())
         }
+        DataType::Int32 => Some(
+            raw.chunks_exact(4)
+                .map(|b| i32::from_le_bytes(b.try_into().unwrap_or_default()) as i64)
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -339,15 +349,30 @@ fn check_node(node: &NodeProto, opset: i64, constants: &Constants) -> TractResul
                 bail!("starts, ends and axes differ in length");
             }
         }
-        "Slice" => {
-            // tract reads the steps as 32-bit integers and divides by them.
-            if let Some(steps) = constants.ints(node, 4) {
-                if let Some(step) = steps
-                    .iter()
-                    .find(|&&s| s == 0 || s.unsigned_abs() > i32::MAX as u64)
-                {
-                    bail!("a step of {step}; steps are non-zero 32-bit integers");
-                }
+        // tract reads the steps as 32-bit integers, divides by them, and needs them when it
+        // translates the node: only a constant is checked (and accepted).
+        "Slice" if node.input.get(4).is_some_and(|name| !name.is_empty()) => {
+            let Some(steps) = constants.ints(node, 4) else {
+                bail!("the steps must be an initializer or a Constant of integers");
+            };
+            if let Some(step) = steps
+                .iter()
+                .find(|&&s| s == 0 || s.unsigned_abs() > i32::MAX as u64)
+            {
+                bail!("a step of {step}; steps are non-zero 32-bit integers");
+            }
+        }
+        // tract folds constants while it reads the model: an integer division by a constant
+        // zero, or one that overflows, would panic there.
+        "Div" | "Mod" => {
+            let divisor = constants.ints(node, 1).unwrap_or_default();
+            if divisor.contains(&0) {
+                bail!("an integer division by a constant zero");
+            }
+            let dividend = constants.ints(node, 0).unwrap_or_default();
+            let smallest = |d: &i64| *d == i64::MIN || *d == i32::MIN as i64;
+            if divisor.contains(&-1) && dividend.iter().any(smallest) {
+                bail!("an integer division that overflows (the smallest integer by -1)");
             }
         }
         "Pad" if opset < 11 => {
@@ -363,8 +388,8 @@ fn check_node(node: &NodeProto, opset: i64, constants: &Constants) -> TractResul
 }
 
 fn check_split(split: &[i64], outputs: usize) -> TractResult<()> {
-    if split.len() != outputs || split.iter().any(|&s| s < 0) {
-        bail!("split {split:?} does not give {outputs} sizes of 0 or more");
+    if split.len() != outputs || split.iter().any(|&s| s < 1) {
+        bail!("split {split:?} does not give {outputs} sizes of 1 or more");
     }
     Ok(())
 }
@@ -392,7 +417,19 @@ const CHECKED: &[&str] = &[
     "Unsqueeze", "Split", "Flatten", "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization",
     "Transpose", "Concat", "Gather", "MatMul", "Gemm", "BatchNormalization", "MaxPool",
     "AveragePool", "Conv", "GRU", "LSTM", "RNN", "Slice", "Pad", "ConstantOfShape", "Expand",
-    "Tile", "Range",
+    "Tile", "Range", "Shape", "GlobalAveragePool", "GlobalMaxPool", "Add", "Sub", "Mul", "Div",
+    "Pow", "Mod", "And", "Or", "Xor", "Equal", "Less", "LessOrEqual", "Greater",
+    "GreaterOrEqual", "PRelu", "Where",
+];
+
+/// The operators that divide by the length of an axis, or index into it: an empty input (a
+/// dimension of 0) panicked in tract ("attempt to divide by zero", `reduce.rs`; `one_hot.rs`).
+#[rustfmt::skip]
+const NONEMPTY: &[&str] = &[
+    "ArgMax", "ArgMin", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+    "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Softmax",
+    "LogSoftmax", "Hardmax", "LayerNormalization", "BatchNormalization", "GlobalAveragePool",
+    "GlobalMaxPool", "Gather", "Conv", "MaxPool", "AveragePool",
 ];
 
 type OpBuilder =
@@ -640,59 +677,56 @@ fn check_for(
                 check_axes(&axes, k.ranks[0])
             })
         }),
+        // Opset 18 may name the padded axes (input 3); before, the pads cover every axis.
         "Pad" if opset >= 11 => {
             let node = node.clone();
-            Some(Check {
-                ranks: vec![],
-                shapes: vec![0],
-                values: vec![1],
-                rule: Arc::new(move |k| {
-                    let (shape, pads) = (&k.shapes[0], ints_of(&k.values[0])?);
-                    check_pads(&pads, &node)?;
-                    if pads.len() != 2 * shape.len() {
-                        bail!("{} pads for a rank-{} input", pads.len(), shape.len());
+            let axes = tract_input(&node, 3);
+            let values: Vec<usize> = [1].into_iter().chain(axes).collect();
+            Some(Check::new(&[], &[0], &values, move |k| {
+                let (shape, pads) = (&k.shapes[0], ints_of(&k.values[0])?);
+                check_pads(&pads, &node)?;
+                let rank = shape.len() as i64;
+                let axes = match k.values.get(1) {
+                    Some(axes) => ints_of(axes)?,
+                    None => (0..rank).collect(),
+                };
+                check_axes(&axes, rank)?;
+                if pads.len() != 2 * axes.len() {
+                    bail!("{} pads for {} axes", pads.len(), axes.len());
+                }
+                let mut padded: Vec<i64> = shape.iter().map(|d| d.to_i64().unwrap_or(1)).collect();
+                for (i, &axis) in axes.iter().enumerate() {
+                    let axis = axis.rem_euclid(rank.max(1)) as usize;
+                    let (begin, end) = (pads[i], pads[i + axes.len()]);
+                    padded[axis] += begin + end;
+                    // Negative pads crop: they must leave something.
+                    if padded[axis] < 1 {
+                        bail!(
+                            "pads {begin} and {end} leave nothing of axis {axis} ({})",
+                            shape[axis]
+                        );
                     }
-                    // Negative pads crop: not more than the dimension holds.
-                    for (axis, dim) in shape.iter().enumerate() {
-                        let (begin, end) = (pads[axis], pads[axis + shape.len()]);
-                        if dim
-                            .to_i64()
-                            .is_ok_and(|d| d + begin.min(0) + end.min(0) < 0)
-                        {
-                            bail!(
-                                "pads {begin} and {end} crop more than axis {axis} holds ({dim})"
-                            );
-                        }
-                    }
-                    Ok(())
-                }),
-            })
+                }
+                check_elements(&padded, &[])
+            }))
         }
         "ConstantOfShape" => Some(Check::values(&[], &[0], |k| {
             check_elements(&ints_of(&k.values[0])?, &[])
         })),
         // Broadcast against the input: each dimension is the larger of the two.
-        "Expand" => Some(Check {
-            ranks: vec![],
-            shapes: vec![0],
-            values: vec![1],
-            rule: Arc::new(|k| check_elements(&ints_of(&k.values[0])?, &k.shapes[0])),
-        }),
-        "Tile" => Some(Check {
-            ranks: vec![],
-            shapes: vec![0],
-            values: vec![1],
-            rule: Arc::new(|k| {
-                let (shape, repeats) = (&k.shapes[0], ints_of(&k.values[0])?);
-                if repeats.len() != shape.len() {
-                    bail!("{} repeats for a rank-{} input", repeats.len(), shape.len());
-                }
-                let tiled: Vec<i64> = (shape.iter().zip(&repeats))
-                    .map(|(d, &r)| d.to_i64().unwrap_or(1).saturating_mul(r))
-                    .collect();
-                check_elements(&tiled, &[])
-            }),
-        }),
+        "Expand" => Some(Check::new(&[], &[0], &[1], |k| {
+            check_elements(&ints_of(&k.values[0])?, &k.shapes[0])
+        })),
+        "Tile" => Some(Check::new(&[], &[0], &[1], |k| {
+            let (shape, repeats) = (&k.shapes[0], ints_of(&k.values[0])?);
+            if repeats.len() != shape.len() {
+                bail!("{} repeats for a rank-{} input", repeats.len(), shape.len());
+            }
+            let tiled: Vec<i64> = (shape.iter().zip(&repeats))
+                .map(|(d, &r)| d.to_i64().unwrap_or(1).saturating_mul(r))
+                .collect();
+            check_elements(&tiled, &[])
+        })),
         "Range" => Some(Check::values(&[], &[0, 1, 2], |k| {
             let [start, limit, delta] = [0, 1, 2].map(|i| {
                 let value = k.values[i].cast_to::<f64>()?;
@@ -706,7 +740,38 @@ fn check_for(
             }
             check_elements(&[count.max(0.0) as i64], &[])
         })),
+        // Broadcasting: tract folds constant operands while it reads the model, and sizes the
+        // result by the broadcast shape.
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" | "Mod" | "And" | "Or" | "Xor" | "Equal" | "Less"
+        | "LessOrEqual" | "Greater" | "GreaterOrEqual" | "PRelu" | "Where"
+            if op.is_some() =>
+        {
+            let operands: Vec<usize> = (0..node.input.len()).collect();
+            Some(Check::shapes(&[], &operands, |k| {
+                check_broadcast(&k.shapes)
+            }))
+        }
+        // Opset 15's start and end select the dimensions reported: at least one.
+        "Shape" => {
+            let start = node.get_attr_opt::<i64>("start")?.unwrap_or(0);
+            let end = node.get_attr_opt::<i64>("end")?;
+            Some(Check::ranks(&[0], move |k| {
+                let rank = k.ranks[0];
+                let resolve = |i: i64| if i < 0 { i + rank } else { i }.clamp(0, rank);
+                if resolve(end.unwrap_or(rank)) <= resolve(start) {
+                    bail!(
+                        "start {start} and end {end:?} select no dimension of a rank-{rank} input"
+                    );
+                }
+                Ok(())
+            }))
+        }
         _ => None,
+    };
+    let check = match check {
+        Some(check) if NONEMPTY.contains(&op_type) => Some(check.nonempty()),
+        None if NONEMPTY.contains(&op_type) => Some(Check::ranks(&[], |_| Ok(())).nonempty()),
+        check => check,
     };
     Ok(check)
 }
@@ -751,8 +816,8 @@ fn check_sizes(shape: &[TDim], what: &str) -> TractResult<()> {
 /// A tensor of `sizes`, broadcast against `shape` (unknown dimensions count as 1), holds at most
 /// [`MAX_ELEMENTS`].
 fn check_elements(sizes: &[i64], shape: &[TDim]) -> TractResult<()> {
-    if let Some(size) = sizes.iter().find(|&&s| s < 0) {
-        bail!("a size of {size}");
+    if let Some(size) = sizes.iter().find(|&&s| s < 1) {
+        bail!("a size of {size}: tensors here have at least one element per dimension");
     }
     let rank = sizes.len().max(shape.len());
     let dim = |i: usize, of: &[i64]| {
@@ -768,6 +833,23 @@ fn check_elements(sizes: &[i64], shape: &[TDim]) -> TractResult<()> {
     });
     if elements.is_none_or(|n| n > MAX_ELEMENTS) {
         bail!("a tensor of shape {sizes:?} is larger than {MAX_ELEMENTS} elements");
+    }
+    Ok(())
+}
+
+/// The tensors of these shapes broadcast together hold at most [`MAX_ELEMENTS`] (unknown
+/// dimensions count as 1).
+fn check_broadcast(shapes: &[TVec<TDim>]) -> TractResult<()> {
+    let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let dim = |shape: &TVec<TDim>, i: usize| match (i + shape.len()).checked_sub(rank) {
+        Some(at) => shape[at].to_i64().unwrap_or(1).max(0) as u64,
+        None => 1,
+    };
+    let elements = (0..rank).try_fold(1u64, |total, i| {
+        total.checked_mul(shapes.iter().map(|s| dim(s, i)).max().unwrap_or(1))
+    });
+    if elements.is_none_or(|n| n > MAX_ELEMENTS) {
+        bail!("operands of shapes {shapes:?} broadcast to more than {MAX_ELEMENTS} elements");
     }
     Ok(())
 }
@@ -796,11 +878,54 @@ struct Check {
 }
 
 impl Check {
+    /// A rule over the ranks, shapes and constant values of these inputs.
+    fn new(
+        ranks: &[usize],
+        shapes: &[usize],
+        values: &[usize],
+        rule: impl Fn(&Known) -> TractResult<()> + Send + Sync + 'static,
+    ) -> Self {
+        Check {
+            ranks: ranks.to_vec(),
+            shapes: shapes.to_vec(),
+            values: values.to_vec(),
+            rule: Arc::new(rule),
+        }
+    }
+
+    /// The same check, and input 0 without an empty dimension ([`NONEMPTY`]).
+    fn nonempty(self) -> Self {
+        let Check {
+            ranks,
+            mut shapes,
+            values,
+            rule,
+        } = self;
+        shapes.insert(0, 0);
+        let rule = move |k: &Known| {
+            let (first, rest) = (&k.shapes[0], &k.shapes[1..]);
+            if first.iter().any(|d| d.to_i64().is_ok_and(|d| d < 1)) {
+                bail!("its input has an empty dimension: {first:?}");
+            }
+            rule(&Known {
+                ranks: k.ranks.clone(),
+                shapes: rest.to_vec(),
+                values: k.values.clone(),
+            })
+        };
+        Check {
+            ranks,
+            shapes,
+            values,
+            rule: Arc::new(rule),
+        }
+    }
+
     fn ranks(
         ranks: &[usize],
         rule: impl Fn(&Known) -> TractResult<()> + Send + Sync + 'static,
     ) -> Self {
-        Self::values(ranks, &[], rule)
+        Self::new(ranks, &[], &[], rule)
     }
 
     fn values(
@@ -808,12 +933,7 @@ impl Check {
         values: &[usize],
         rule: impl Fn(&Known) -> TractResult<()> + Send + Sync + 'static,
     ) -> Self {
-        Check {
-            ranks: ranks.to_vec(),
-            shapes: vec![],
-            values: values.to_vec(),
-            rule: Arc::new(rule),
-        }
+        Self::new(ranks, &[], values, rule)
     }
 
     fn shapes(
@@ -821,12 +941,7 @@ impl Check {
         shapes: &[usize],
         rule: impl Fn(&Known) -> TractResult<()> + Send + Sync + 'static,
     ) -> Self {
-        Check {
-            ranks: ranks.to_vec(),
-            shapes: shapes.to_vec(),
-            values: vec![],
-            rule: Arc::new(rule),
-        }
+        Self::new(ranks, shapes, &[], rule)
     }
 }
 
@@ -857,13 +972,56 @@ impl Expansion for Checked {
         self.op.nboutputs()
     }
 
+    /// tract wires every node, whether or not inference learnt what the check waits for (a
+    /// Range of values computed from the audio, say), so the check runs again here on the typed
+    /// facts, and what the op makes is held to [`MAX_ELEMENTS`] and to no empty dimension.
     fn wire(
         &self,
         prefix: &str,
         model: &mut TypedModel,
         inputs: &[OutletId],
     ) -> TractResult<TVec<OutletId>> {
-        self.op.wire(prefix, model, inputs)
+        let check = &self.check;
+        let fact = |ix: usize| match inputs.get(ix) {
+            Some(&outlet) => model.outlet_fact(outlet),
+            None => bail!(
+                "{} has {} inputs; input {ix} is missing",
+                self.op.name(),
+                inputs.len()
+            ),
+        };
+        let known = Known {
+            ranks: (check.ranks.iter())
+                .map(|&ix| Ok(fact(ix)?.rank() as i64))
+                .collect::<TractResult<_>>()?,
+            shapes: (check.shapes.iter())
+                .map(|&ix| Ok(fact(ix)?.shape.to_tvec()))
+                .collect::<TractResult<_>>()?,
+            values: (check.values.iter())
+                .map(|&ix| match &fact(ix)?.konst {
+                    Some(value) => Ok(value.clone()),
+                    None => bail!(
+                        "{}'s input {ix} is computed from the model's input; it must be a \
+                         constant",
+                        self.op.name()
+                    ),
+                })
+                .collect::<TractResult<_>>()?,
+        };
+        (check.rule)(&known)?;
+        let outlets = self.op.wire(prefix, model, inputs)?;
+        for &outlet in &outlets {
+            let shape = model.outlet_fact(outlet)?.shape.to_tvec();
+            let sizes: Vec<i64> = shape.iter().map(|d| d.to_i64().unwrap_or(1)).collect();
+            if sizes.contains(&0) {
+                bail!(
+                    "{} makes an empty tensor, of shape {shape:?}",
+                    self.op.name()
+                );
+            }
+            check_elements(&sizes, &[])?;
+        }
+        Ok(outlets)
     }
 
     fn rules<'r, 'p: 'r, 's: 'r>(
@@ -908,9 +1066,41 @@ impl Expansion for Checked {
 }
 /// tract's Gather does not check its indices: one past the end of its axis panics when the model
 /// runs (found by the `onnx_model` fuzz smoke: a fixture's constant index turned 13 on an axis of
-/// 8). Indices known once the model is typed (constants) are checked here, before anything runs;
-/// indices computed from the input are tract's to check.
-pub(crate) fn check_typed(model: &TypedModel) -> Result<()> {
+/// 8). Constant indices are checked here, before anything runs. Indices computed while the model
+/// runs are refused, but for those derived (through casts and reshapes) from the model inputs
+/// in `token_inputs`: a text classifier's token ids, which the classifier holds to its vocabulary
+/// and its embedding tables ([`crate::text`]).
+pub(crate) fn check_typed(model: &TypedModel, token_inputs: &[usize]) -> Result<()> {
+    use tract_onnx::tract_core::ops::{array::Gather, cast::Cast, change_axes::AxisOp};
+    let order = model
+        .eval_order()
+        .map_err(model_error("cannot order the model's nodes"))?;
+    let mut tokens: HashSet<OutletId> = token_inputs
+        .iter()
+        .filter_map(|&i| model.inputs.get(i).copied())
+        .collect();
+    for id in order {
+        let node = model.node(id);
+        if (node.op_is::<Cast>() || node.op_is::<AxisOp>())
+            && node.inputs.iter().all(|i| tokens.contains(i))
+        {
+            tokens.extend((0..node.outputs.len()).map(|slot| OutletId::new(id, slot)));
+        }
+        let Some(indices) = node.inputs.get(1) else {
+            continue;
+        };
+        if node.op_is::<Gather>()
+            && model.outlet_fact(*indices).is_ok_and(|f| f.konst.is_none())
+            && !tokens.contains(indices)
+        {
+            return Err(FaceError::Model(format!(
+                "node \"{}\" gathers with indices computed while the model runs; tract does not \
+                 check them, so only constant indices (or a text classifier's token ids) are \
+                 accepted",
+                node.name
+            )));
+        }
+    }
     for node in &model.nodes {
         let Some(gather) = node.op_as::<tract_onnx::tract_core::ops::array::Gather>() else {
             continue;
@@ -942,4 +1132,17 @@ pub(crate) fn check_typed(model: &TypedModel) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a wrapped operator can have its input checked for empty dimensions, and every
+    /// wrapped operator is one a model may use.
+    #[test]
+    fn the_operator_lists_agree() {
+        assert!(NONEMPTY.iter().all(|op| CHECKED.contains(op)));
+        assert!(CHECKED.iter().all(|op| OPERATORS.contains(op)));
+    }
 }

@@ -175,8 +175,11 @@ impl TextClassifier {
             "cannot type the model with inputs of shape [1, {}] (tokenizer.max_length)",
             manifest.tokenizer.max_length
         )))?;
-        check_typed(&typed)?;
-        if let Some(ids) = roles.iter().position(|r| *r == InputRole::InputIds) {
+        // The token ids are the one input a Gather may index with: their embedding tables are
+        // held to the vocabulary here.
+        let ids = roles.iter().position(|r| *r == InputRole::InputIds);
+        check_typed(&typed, ids.as_slice())?;
+        if let Some(ids) = ids {
             check_embedding_rows(&typed, ids, tokenizer.size())?;
         }
         let plan = typed
