@@ -132,7 +132,7 @@ impl OnnxModel {
             .map_err(model_error("cannot read the ONNX model"))?
             .into_typed()
             .map_err(model_error("cannot type the ONNX model"))?;
-        check_typed(&typed, &[])?;
+        check_typed(&typed, None)?;
         let shapes = |facts: Vec<&TypedFact>, what: &str| -> Result<Vec<Vec<usize>>> {
             facts
                 .into_iter()

@@ -197,35 +197,46 @@ fn is_plain_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The constants a graph holds, initializers and Constant nodes, by name, with their integers
-/// when they are int64 or int32: the operands tract reads at translation time.
-struct Constants<'a>(HashMap<&'a str, Option<Vec<i64>>>);
+/// The constants a graph holds, initializers and Constant nodes, by name: the operands tract
+/// reads at translation time. Their integers are read only for the inputs a check asks about.
+struct Constants<'a>(HashMap<&'a str, Constant<'a>>);
+
+enum Constant<'a> {
+    Tensor(&'a TensorProto),
+    Ints(&'a [i64]),
+    /// A Constant node of another kind (a float, a string, a sparse tensor).
+    Other,
+}
 
 impl<'a> Constants<'a> {
     fn of(graph: &'a GraphProto) -> Self {
-        let mut all: HashMap<&str, Option<Vec<i64>>> = graph
+        let mut all: HashMap<&str, Constant> = graph
             .initializer
             .iter()
-            .map(|t| (t.name.as_str(), tensor_ints(t)))
+            .map(|t| (t.name.as_str(), Constant::Tensor(t)))
             .collect();
         for node in graph.node.iter().filter(|n| n.op_type == "Constant") {
             let Some(output) = node.output.first() else {
                 continue;
             };
-            let ints = node.attribute.iter().find_map(|a| match a.name.as_str() {
-                "value" => a.t.as_ref().map(tensor_ints),
-                "value_int" => Some(Some(vec![a.i])),
-                "value_ints" => Some(Some(a.ints.clone())),
-                _ => Some(None),
+            let value = node.attribute.iter().find_map(|a| match a.name.as_str() {
+                "value" => a.t.as_ref().map(Constant::Tensor),
+                "value_int" => Some(Constant::Ints(std::slice::from_ref(&a.i))),
+                "value_ints" => Some(Constant::Ints(&a.ints)),
+                _ => None,
             });
-            all.insert(output.as_str(), ints.flatten());
+            all.insert(output.as_str(), value.unwrap_or(Constant::Other));
         }
         Constants(all)
     }
 
     /// The integers of input `ix` of `node`, when it is a constant of int64 or int32.
     fn ints(&self, node: &NodeProto, ix: usize) -> Option<Vec<i64>> {
-        self.0.get(node.input.get(ix)?.as_str())?.clone()
+        match self.0.get(node.input.get(ix)?.as_str())? {
+            Constant::Tensor(tensor) => tensor_ints(tensor),
+            Constant::Ints(ints) => Some(ints.to_vec()),
+            Constant::Other => None,
+        }
     }
 }
 
@@ -380,7 +391,7 @@ fn check_node(node: &NodeProto, opset: i64, constants: &Constants) -> TractResul
             if pads.iter().any(|&p| p < 0) {
                 bail!("pads {pads:?}: negative pads (cropping) need opset 11 or later");
             }
-            check_pads(&pads, node)?;
+            check_pads(&pads, constant_mode(node)?)?;
         }
         _ => {}
     }
@@ -394,10 +405,17 @@ fn check_split(split: &[i64], outputs: usize) -> TractResult<()> {
     Ok(())
 }
 
+/// Whether a Pad node pads with a constant (its default mode).
+fn constant_mode(node: &NodeProto) -> TractResult<bool> {
+    Ok(matches!(
+        node.get_attr_opt::<&str>("mode")?,
+        None | Some("constant")
+    ))
+}
+
 /// Negative pads crop, which tract does only in the constant mode (reflecting a negative pad
 /// panicked).
-fn check_pads(pads: &[i64], node: &NodeProto) -> TractResult<()> {
-    let constant_mode = matches!(node.get_attr_opt::<&str>("mode")?, None | Some("constant"));
+fn check_pads(pads: &[i64], constant_mode: bool) -> TractResult<()> {
     for &pad in pads {
         if pad.unsigned_abs() > MAX_WINDOW as u64 || (!constant_mode && pad < 0) {
             bail!(
@@ -500,7 +518,7 @@ fn check_for(
         Ok(node.get_attr_opt::<i64>("axis")?.unwrap_or(default))
     };
     let ints = |name: &str| node.get_attr_opt_vec::<i64>(name);
-    let in_rank = |axis: i64| Check::ranks(&[0], move |k| check_axis(axis, k.ranks[0]));
+    let in_rank = |axis: i64| Check::ranks(&[0], move |k| check_axes(&[axis], k.ranks[0]));
     let op_type = node.op_type.as_str();
     let check = match op_type {
         _ if op_type.starts_with("Reduce") || op_type.starts_with("Arg") => {
@@ -552,7 +570,7 @@ fn check_for(
             let outputs = node.output.len();
             match tract_input(node, 1) {
                 Some(ix) if opset >= 13 => Some(Check::values(&[0], &[ix], move |k| {
-                    check_axis(axis, k.ranks[0])?;
+                    check_axes(&[axis], k.ranks[0])?;
                     check_split(&ints_of(&k.values[0])?, outputs)
                 })),
                 _ => Some(in_rank(axis)),
@@ -679,12 +697,12 @@ fn check_for(
         }),
         // Opset 18 may name the padded axes (input 3); before, the pads cover every axis.
         "Pad" if opset >= 11 => {
-            let node = node.clone();
-            let axes = tract_input(&node, 3);
+            let constant_mode = constant_mode(node)?;
+            let axes = tract_input(node, 3);
             let values: Vec<usize> = [1].into_iter().chain(axes).collect();
             Some(Check::new(&[], &[0], &values, move |k| {
                 let (shape, pads) = (&k.shapes[0], ints_of(&k.values[0])?);
-                check_pads(&pads, &node)?;
+                check_pads(&pads, constant_mode)?;
                 let rank = shape.len() as i64;
                 let axes = match k.values.get(1) {
                     Some(axes) => ints_of(axes)?,
@@ -776,10 +794,6 @@ fn check_for(
     Ok(check)
 }
 
-fn check_axis(axis: i64, rank: i64) -> TractResult<()> {
-    check_axes(&[axis], rank)
-}
-
 /// Axes inside a rank-`rank` input (negative ones count from the end), each named once.
 fn check_axes(axes: &[i64], rank: i64) -> TractResult<()> {
     check_axes_of(axes, rank, "input")
@@ -819,19 +833,8 @@ fn check_elements(sizes: &[i64], shape: &[TDim]) -> TractResult<()> {
     if let Some(size) = sizes.iter().find(|&&s| s < 1) {
         bail!("a size of {size}: tensors here have at least one element per dimension");
     }
-    let rank = sizes.len().max(shape.len());
-    let dim = |i: usize, of: &[i64]| {
-        if i + of.len() >= rank {
-            of[i + of.len() - rank]
-        } else {
-            1
-        }
-    };
-    let known: Vec<i64> = shape.iter().map(|d| d.to_i64().unwrap_or(1)).collect();
-    let elements = (0..rank).try_fold(1u64, |total, i| {
-        total.checked_mul(dim(i, sizes).max(dim(i, &known)) as u64)
-    });
-    if elements.is_none_or(|n| n > MAX_ELEMENTS) {
+    let sizes_as_dims: TVec<TDim> = sizes.iter().map(|&s| TDim::from(s)).collect();
+    if broadcast_elements(&[sizes_as_dims, shape.into()]).is_none_or(|n| n > MAX_ELEMENTS) {
         bail!("a tensor of shape {sizes:?} is larger than {MAX_ELEMENTS} elements");
     }
     Ok(())
@@ -840,18 +843,23 @@ fn check_elements(sizes: &[i64], shape: &[TDim]) -> TractResult<()> {
 /// The tensors of these shapes broadcast together hold at most [`MAX_ELEMENTS`] (unknown
 /// dimensions count as 1).
 fn check_broadcast(shapes: &[TVec<TDim>]) -> TractResult<()> {
+    if broadcast_elements(shapes).is_none_or(|n| n > MAX_ELEMENTS) {
+        bail!("operands of shapes {shapes:?} broadcast to more than {MAX_ELEMENTS} elements");
+    }
+    Ok(())
+}
+
+/// How many elements these shapes broadcast together hold (unknown dimensions count as 1), or
+/// None past `u64`.
+fn broadcast_elements(shapes: &[TVec<TDim>]) -> Option<u64> {
     let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
     let dim = |shape: &TVec<TDim>, i: usize| match (i + shape.len()).checked_sub(rank) {
         Some(at) => shape[at].to_i64().unwrap_or(1).max(0) as u64,
         None => 1,
     };
-    let elements = (0..rank).try_fold(1u64, |total, i| {
+    (0..rank).try_fold(1u64, |total, i| {
         total.checked_mul(shapes.iter().map(|s| dim(s, i)).max().unwrap_or(1))
-    });
-    if elements.is_none_or(|n| n > MAX_ELEMENTS) {
-        bail!("operands of shapes {shapes:?} broadcast to more than {MAX_ELEMENTS} elements");
-    }
-    Ok(())
+    })
 }
 
 fn ints_of(tensor: &Tensor) -> TractResult<Vec<i64>> {
@@ -1064,70 +1072,79 @@ impl Expansion for Checked {
         )
     }
 }
+/// A text classifier's token ids: the one model input a Gather may index with while the model
+/// runs, held to the tokenizer's vocabulary.
+pub(crate) struct TokenIds {
+    /// Which model input holds them.
+    pub input: usize,
+    /// How many tokens the vocabulary has: every table they index needs as many rows.
+    pub vocab_size: usize,
+}
+
 /// tract's Gather does not check its indices: one past the end of its axis panics when the model
 /// runs (found by the `onnx_model` fuzz smoke: a fixture's constant index turned 13 on an axis of
-/// 8). Constant indices are checked here, before anything runs. Indices computed while the model
-/// runs are refused, but for those derived (through casts and reshapes) from the model inputs
-/// in `token_inputs`: a text classifier's token ids, which the classifier holds to its vocabulary
-/// and its embedding tables ([`crate::text`]).
-pub(crate) fn check_typed(model: &TypedModel, token_inputs: &[usize]) -> Result<()> {
+/// 8). So every Gather is checked here, before anything runs: constant indices against their
+/// axis; indices derived (through casts and reshapes) from a text classifier's token ids by the
+/// rows of the table they index, which must cover the vocabulary; any other indices computed
+/// while the model runs are refused.
+pub(crate) fn check_typed(model: &TypedModel, tokens: Option<&TokenIds>) -> Result<()> {
     use tract_onnx::tract_core::ops::{array::Gather, cast::Cast, change_axes::AxisOp};
     let order = model
         .eval_order()
         .map_err(model_error("cannot order the model's nodes"))?;
-    let mut tokens: HashSet<OutletId> = token_inputs
-        .iter()
-        .filter_map(|&i| model.inputs.get(i).copied())
+    let mut derived: HashSet<OutletId> = tokens
+        .and_then(|t| model.inputs.get(t.input).copied())
+        .into_iter()
         .collect();
     for id in order {
         let node = model.node(id);
-        if (node.op_is::<Cast>() || node.op_is::<AxisOp>())
-            && node.inputs.iter().all(|i| tokens.contains(i))
-        {
-            tokens.extend((0..node.outputs.len()).map(|slot| OutletId::new(id, slot)));
+        if node.op_is::<Cast>() || node.op_is::<AxisOp>() {
+            if node.inputs.iter().all(|i| derived.contains(i)) {
+                derived.extend((0..node.outputs.len()).map(|slot| OutletId::new(id, slot)));
+            }
+            continue;
         }
-        let Some(indices) = node.inputs.get(1) else {
+        let (Some(gather), [table, indices]) = (node.op_as::<Gather>(), &node.inputs[..]) else {
             continue;
         };
-        if node.op_is::<Gather>()
-            && model.outlet_fact(*indices).is_ok_and(|f| f.konst.is_none())
-            && !tokens.contains(indices)
-        {
+        let read = |outlet| {
+            model
+                .outlet_fact(outlet)
+                .map_err(model_error("cannot read the model's Gather nodes"))
+        };
+        let length = read(*table)?
+            .shape
+            .get(gather.axis)
+            .and_then(|d| d.to_i64().ok());
+        if let Some(konst) = &read(*indices)?.konst {
+            let indices = konst
+                .cast_to::<i64>()
+                .map_err(model_error("cannot read the model's Gather indices"))?;
+            let indices = indices
+                .to_plain_array_view::<i64>()
+                .map_err(model_error("cannot read the model's Gather indices"))?;
+            let Some(length) = length else { continue };
+            if let Some(index) = indices.iter().find(|&&i| i < -length || i >= length) {
+                return Err(FaceError::Model(format!(
+                    "node \"{}\" gathers index {index} from axis {} of length {length}: \
+                     the model reads outside its input",
+                    node.name, gather.axis
+                )));
+            }
+        } else if let (Some(tokens), true) = (tokens, derived.contains(indices)) {
+            if let Some(rows) = length.filter(|&rows| rows < tokens.vocab_size as i64) {
+                return Err(FaceError::Model(format!(
+                    "text classifier: the vocabulary has {} tokens but the model's embedding \
+                     \"{}\" has {rows} rows: give the vocab.txt the model was trained with",
+                    tokens.vocab_size, node.name
+                )));
+            }
+        } else {
             return Err(FaceError::Model(format!(
                 "node \"{}\" gathers with indices computed while the model runs; tract does not \
                  check them, so only constant indices (or a text classifier's token ids) are \
                  accepted",
                 node.name
-            )));
-        }
-    }
-    for node in &model.nodes {
-        let Some(gather) = node.op_as::<tract_onnx::tract_core::ops::array::Gather>() else {
-            continue;
-        };
-        let facts = model
-            .node_input_facts(node.id)
-            .map_err(model_error("cannot read the model's Gather nodes"))?;
-        let (Some(indices), Some(length)) = (
-            facts.get(1).and_then(|f| f.konst.as_ref()),
-            facts
-                .first()
-                .and_then(|f| f.shape.get(gather.axis))
-                .and_then(|d| d.to_i64().ok()),
-        ) else {
-            continue;
-        };
-        let indices = indices
-            .cast_to::<i64>()
-            .map_err(model_error("cannot read the model's Gather indices"))?;
-        let indices = indices
-            .to_plain_array_view::<i64>()
-            .map_err(model_error("cannot read the model's Gather indices"))?;
-        if let Some(index) = indices.iter().find(|&&i| i < -length || i >= length) {
-            return Err(FaceError::Model(format!(
-                "node \"{}\" gathers index {index} from axis {} of length {length}: \
-                 the model reads outside its input",
-                node.name, gather.axis
             )));
         }
     }

@@ -7,7 +7,7 @@ use tract_onnx::tract_hir::infer::{Factoid, InferenceFact};
 
 use crate::base::emotion::EmotionTaxonomy;
 use crate::base::error::{FaceError, Result};
-use crate::base::onnx_guard::{check_typed, read_onnx};
+use crate::base::onnx_guard::{check_typed, read_onnx, TokenIds};
 use crate::text::classifier_manifest::*;
 use crate::text::wordpiece::{Encoding, WordPiece};
 use crate::text::{check_text, EmotionGuess, LexiconClassifier, CONTEXT_WEIGHT};
@@ -63,43 +63,6 @@ fn check_declared_shape(
             if n != *want {
                 return Err(mismatch(format!("{:?}", fact.shape)));
             }
-        }
-    }
-    Ok(())
-}
-
-/// Refuses a vocabulary larger than the model's embedding table: an id past its last row would
-/// index outside it (tract does not check gather indices, and a panic kills a wasm instance).
-/// Follows the token ids from the input through casts and reshapes to every gather they index.
-fn check_embedding_rows(model: &TypedModel, ids_input: usize, vocab_size: usize) -> Result<()> {
-    use tract_onnx::tract_core::ops::{array::Gather, cast::Cast, change_axes::AxisOp};
-    let order = model
-        .eval_order()
-        .map_err(model_error("cannot order the graph"))?;
-    let mut derived = std::collections::HashSet::from([model.inputs[ids_input]]);
-    for id in order {
-        let node = model.node(id);
-        if !node.inputs.iter().any(|i| derived.contains(i)) {
-            continue;
-        }
-        if let Some(gather) = node.op_as::<Gather>() {
-            if node.inputs.len() == 2 && derived.contains(&node.inputs[1]) {
-                let table = model
-                    .outlet_fact(node.inputs[0])
-                    .map_err(model_error("cannot read an embedding table"))?;
-                let rows = table
-                    .shape
-                    .as_concrete()
-                    .and_then(|shape| shape.get(gather.axis).copied());
-                if let Some(rows) = rows.filter(|&rows| rows < vocab_size) {
-                    return Err(FaceError::Model(format!(
-                        "text classifier: the vocabulary has {vocab_size} tokens but the model's embedding \"{}\" has {rows} rows: give the vocab.txt the model was trained with",
-                        node.name
-                    )));
-                }
-            }
-        } else if node.op_is::<Cast>() || node.op_is::<AxisOp>() {
-            derived.extend((0..node.outputs.len()).map(|slot| OutletId::new(id, slot)));
         }
     }
     Ok(())
@@ -175,13 +138,14 @@ impl TextClassifier {
             "cannot type the model with inputs of shape [1, {}] (tokenizer.max_length)",
             manifest.tokenizer.max_length
         )))?;
-        // The token ids are the one input a Gather may index with: their embedding tables are
-        // held to the vocabulary here.
-        let ids = roles.iter().position(|r| *r == InputRole::InputIds);
-        check_typed(&typed, ids.as_slice())?;
-        if let Some(ids) = ids {
-            check_embedding_rows(&typed, ids, tokenizer.size())?;
-        }
+        // The token ids are the one input a Gather may index with: the tables they index must
+        // cover the vocabulary (tract does not check gather indices, and a panic kills a wasm
+        // instance).
+        let tokens = (roles.iter().position(|r| *r == InputRole::InputIds)).map(|input| TokenIds {
+            input,
+            vocab_size: tokenizer.size(),
+        });
+        check_typed(&typed, tokens.as_ref())?;
         let plan = typed
             .into_optimized()
             .map_err(model_error("cannot optimise the model"))?
