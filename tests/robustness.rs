@@ -286,8 +286,8 @@ fn a_reduction_axis_outside_its_input_is_a_typed_error() {
 /// ONNX files, one malformed operator or dimension each, written to probe tract's translators
 /// operator by operator after the fuzzer's first finds, then to get past the checks (values
 /// computed while the model runs, empty tensors, huge results; `expected.json` names where
-/// tract failed). Each one is now a typed error that says what is wrong, or the operator is not one
-/// a model may use (`ONNX_OPERATORS`).
+/// tract failed). Each one is now a typed error that says what is wrong, or the operator is not
+/// one a model may use (`ONNX_OPERATORS`).
 #[test]
 fn models_that_broke_tract_are_typed_errors() {
     let dir = std::path::Path::new("tests/fixtures/onnx-panics");
@@ -342,14 +342,13 @@ fn the_documented_onnx_operators_are_the_accepted_ones() {
     let start = doc
         .find("<!-- onnx-operators -->")
         .expect("the list's marker");
-    let listed: Vec<&str> = doc[start..]
+    let mut documented: Vec<&str> = doc[start..]
         .lines()
         .skip(1)
         .take_while(|l| !l.trim_start().starts_with("<!--"))
         .flat_map(|l| l.split('`').skip(1).step_by(2))
         .collect();
     let mut accepted = animasync_face::ONNX_OPERATORS.to_vec();
-    let mut documented = listed.clone();
     accepted.sort_unstable();
     documented.sort_unstable();
     assert_eq!(documented, accepted);
